@@ -1,0 +1,1 @@
+"""bmvbot.adapters.sim package."""

@@ -1,0 +1,1 @@
+"""bmvbot.cli package."""

@@ -1,0 +1,63 @@
+"""The whole exception tree, sorted by what the caller must do (STYLE section 7)."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Root of every error bmvbot raises on purpose."""
+
+
+class ConfigError(BotError):
+    """Invalid configuration: stop at startup; on hot reload, reject and keep the running config.
+
+    Attributes:
+        key: the dotted configuration key, when one is to blame.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class InvariantError(BotError):
+    """Corrupt data or state (NaN price, crossed grid): crash and rebuild from chain and DB."""
+
+
+class VenueError(BotError):
+    """A venue (exchange, chain, bundle relay) failed."""
+
+
+class RetryableVenueError(VenueError):
+    """Timeout, rate limit, expired blockhash, bundle not landed: reconcile, then retry."""
+
+
+class RejectedError(VenueError):
+    """Order or bundle refused: never resubmit the same payload unchanged."""
+
+
+class FatalVenueError(VenueError):
+    """Bad key, missing account, insufficient funds: stop trading and alert."""
+
+
+class FeedError(BotError):
+    """An external price or volume feed failed."""
+
+
+class RetryableFeedError(FeedError):
+    """A feed timed out or was rate limited: use the last value until it is stale, then retry."""
+
+
+class StoreError(BotError):
+    """The persistent store failed."""
+
+
+class RetryableStoreError(StoreError):
+    """The store is unreachable for now: buffer and retry."""
+
+
+class FatalStoreError(StoreError):
+    """The store is corrupt, misconfigured or refuses our data: stop and alert."""
+
+
+class AuthError(BotError):
+    """Authentication or authorization failed (API)."""

@@ -1,0 +1,1 @@
+"""bmvbot.localnet package."""

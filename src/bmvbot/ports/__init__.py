@@ -1,0 +1,1 @@
+"""bmvbot.ports package."""

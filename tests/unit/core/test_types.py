@@ -1,0 +1,59 @@
+import math
+
+import pytest
+
+from bmvbot.core.errors import ConfigError, InvariantError
+from bmvbot.core.types import MarketSpec, Rounding, Side, quantize
+
+
+def test_quantize_integral_float_noise_stays_put() -> None:
+    assert quantize(2.9999999999999, Rounding.DOWN) == 3
+    assert quantize(3.0000000000001, Rounding.UP) == 3
+
+
+def test_quantize_directions_round_to_the_asked_side() -> None:
+    assert quantize(2.4, Rounding.DOWN) == 2
+    assert quantize(2.4, Rounding.UP) == 3
+    assert quantize(2.6, Rounding.NEAREST) == 3
+    assert quantize(-2.4, Rounding.DOWN) == -3
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_quantize_non_finite_raises_invariant_error(value: float) -> None:
+    with pytest.raises(InvariantError, match="non-finite"):
+        quantize(value, Rounding.DOWN)
+
+
+def test_market_spec_sol_usdc_example_matches_fact_sheet() -> None:
+    spec = MarketSpec(base_decimals=9, quote_decimals=6, base_lot_size=10**6, quote_lot_size=1)
+
+    assert spec.price_to_lots(150.123, Rounding.DOWN) == 150_123
+    assert spec.size_to_lots(2.5) == 2_500
+    assert spec.quote_native(150_123, 2_500) == 375_307_500
+    assert spec.price_to_ui(150_123) == pytest.approx(150.123)
+    assert spec.size_to_ui(2_500) == pytest.approx(2.5)
+    assert spec.quote_to_ui(375_307_500) == pytest.approx(375.3075)
+    assert spec.quote_ui_to_native(375.3075) == 375_307_500
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"base_lot_size": 0}, "market.base_lot_size"),
+        ({"quote_lot_size": -1}, "market.quote_lot_size"),
+        ({"base_decimals": 19}, "market.base_decimals"),
+        ({"taker_fee_ppm": -1}, "market.taker_fee_ppm"),
+        ({"maker_fee_ppm": -500, "taker_fee_ppm": 400}, "market.maker_fee_ppm"),
+    ],
+)
+def test_market_spec_invalid_field_names_the_key(kwargs: dict[str, int], key: str) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        MarketSpec(**kwargs)
+
+    assert excinfo.value.key == key
+    assert key in str(excinfo.value)
+
+
+def test_side_opposite_flips() -> None:
+    assert Side.BID.opposite is Side.ASK
+    assert Side.ASK.opposite is Side.BID
