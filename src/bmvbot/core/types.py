@@ -167,3 +167,74 @@ class MarketSpec:
     ) -> QuoteNative:
         """Return a UI quote amount in native units."""
         return QuoteNative(quantize(quote_ui * _pow10(self.quote_decimals), rounding))
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One order of the grid: a side, a price in ticks and a size in base lots.
+
+    Raises:
+        InvariantError: the price or size is not positive.
+    """
+
+    side: Side
+    price_lots: PriceLots
+    size_base_lots: BaseLots
+
+    def __post_init__(self) -> None:
+        if self.price_lots <= 0 or self.size_base_lots <= 0:
+            raise InvariantError(
+                f"a level needs a positive price and size, was price_lots={self.price_lots} "
+                f"size_base_lots={self.size_base_lots}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A target or resting grid: bids best (highest) first, asks best (lowest) first."""
+
+    bids: tuple[Level, ...] = ()
+    asks: tuple[Level, ...] = ()
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """Return every level, bids first."""
+        return self.bids + self.asks
+
+    @property
+    def is_empty(self) -> bool:
+        """Return True when the grid has no level on either side."""
+        return not self.bids and not self.asks
+
+
+@dataclass(frozen=True, slots=True)
+class BookLevel:
+    """One aggregated L2 price level of the order book."""
+
+    price_lots: PriceLots
+    size_base_lots: BaseLots
+
+
+@dataclass(frozen=True, slots=True)
+class L2Snapshot:
+    """Top of the order book: bids by descending price, asks by ascending price."""
+
+    bids: tuple[BookLevel, ...] = ()
+    asks: tuple[BookLevel, ...] = ()
+
+    @property
+    def best_bid(self) -> PriceLots | None:
+        """Return the best bid price, or None on an empty bid side."""
+        return self.bids[0].price_lots if self.bids else None
+
+    @property
+    def best_ask(self) -> PriceLots | None:
+        """Return the best ask price, or None on an empty ask side."""
+        return self.asks[0].price_lots if self.asks else None
+
+    @property
+    def mid_price_lots(self) -> float | None:
+        """Return the mid price in (fractional) ticks, or None unless both sides have orders."""
+        if not self.bids or not self.asks:
+            return None
+        return (self.bids[0].price_lots + self.asks[0].price_lots) / 2
