@@ -23,6 +23,14 @@ class InvariantError(BotError):
     """Corrupt data or state (NaN price, crossed grid): crash and rebuild from chain and DB."""
 
 
+class CodecError(InvariantError):
+    """Bytes or values that do not fit an on-chain layout.
+
+    Truncated or foreign account data, an unknown discriminator, an integer outside its field's
+    range. Raised by the OpenBook codec; the message names the field, the value and what fits.
+    """
+
+
 class VenueError(BotError):
     """A venue (exchange, chain, bundle relay) failed."""
 
