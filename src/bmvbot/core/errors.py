@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class BotError(Exception):
     """Root of every error bmvbot raises on purpose."""
@@ -17,6 +19,25 @@ class ConfigError(BotError):
     def __init__(self, message: str, *, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+
+
+class InvalidConfigError(ConfigError):
+    """A configuration with one or more errors, every one found in one pass, reported together.
+
+    Attributes:
+        errors: each error found, in order; each names its dotted key.
+        source: where the configuration came from (a file path or a description).
+    """
+
+    def __init__(self, errors: Sequence[ConfigError], *, source: str) -> None:
+        noun = "error" if len(errors) == 1 else "errors"
+        lines = "".join(f"\n  - {error}" for error in errors)
+        super().__init__(
+            f"{source}: {len(errors)} configuration {noun}:{lines}",
+            key=errors[0].key if len(errors) == 1 else None,
+        )
+        self.errors = tuple(errors)
+        self.source = source
 
 
 class InvariantError(BotError):
