@@ -7,6 +7,8 @@ invariants so that a value built by hand is held to the same rules.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 from bmvbot.core.errors import ConfigError
@@ -293,10 +295,24 @@ class TreasuryParams:
     Attributes:
         min_balance_lamports: a wallet below this is topped up; default 0.05 SOL.
         top_up_target_lamports: a top-up brings the wallet to this; default 0.1 SOL.
+        mix_reference_price_lots: reference price of the pivot zones in ticks; None (the
+            default) disables the base/quote mix shift.
+        mix_zone_bounds_fraction: zone boundaries as ``pivot / reference - 1``, strictly
+            rising, each above -1; default (-0.10, 0.10): three zones, below -10 %, -10 % to
+            +10 %, from +10 %.
+        mix_zone_base_fractions: target share of base in the swarm's value per zone, lowest
+            zone first, one more than the boundaries, each 0..1; default (0.60, 0.50, 0.40)
+            (hold more base when the price is low, less when it is high).
+        mix_tolerance_fraction: no rebalancing while the base share is within this of its
+            target; default 0.05, 0..1.
     """
 
     min_balance_lamports: int = 50_000_000
     top_up_target_lamports: int = 100_000_000
+    mix_reference_price_lots: int | None = None
+    mix_zone_bounds_fraction: tuple[float, ...] = (-0.10, 0.10)
+    mix_zone_base_fractions: tuple[float, ...] = (0.60, 0.50, 0.40)
+    mix_tolerance_fraction: float = 0.05
 
     def __post_init__(self) -> None:
         _require(
@@ -309,6 +325,29 @@ class TreasuryParams:
             "treasury.top_up_target_sol",
             f"must be above min_balance ({self.min_balance_lamports}), "
             f"was {self.top_up_target_lamports}",
+        )
+        _require(
+            self.mix_reference_price_lots is None or self.mix_reference_price_lots > 0,
+            "treasury.mix_reference_price",
+            f"must be > 0 or unset, was {self.mix_reference_price_lots}",
+        )
+        bounds = self.mix_zone_bounds_fraction
+        _require(
+            all(math.isfinite(b) and b > -1.0 for b in bounds)
+            and all(low < high for low, high in itertools.pairwise(bounds)),
+            "treasury.mix_zone_bounds_pct",
+            f"must be strictly rising fractions above -1, was {bounds}",
+        )
+        shares = self.mix_zone_base_fractions
+        _require(
+            len(shares) == len(bounds) + 1 and all(0.0 <= f <= 1.0 for f in shares),
+            "treasury.mix_zone_base_pct",
+            f"must be {len(bounds) + 1} fractions in [0, 1] (one per zone), was {shares}",
+        )
+        _require(
+            0.0 <= self.mix_tolerance_fraction <= 1.0,
+            "treasury.mix_tolerance_pct",
+            f"must be a fraction in [0, 1], was {self.mix_tolerance_fraction}",
         )
 
 
