@@ -162,6 +162,8 @@ def front_run(
     most once, so the result keeps the strict order of ``prices``. No wall or no level: the
     prices are returned unchanged.
     """
+    if not walls:
+        return list(prices)
     sign = 1 if side is Side.BID else -1
     # work in "aggressiveness" a = sign·price: larger is better on both sides
     computed = [sign * price for price in prices]

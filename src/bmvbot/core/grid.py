@@ -11,6 +11,7 @@ Public API:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,11 +85,11 @@ _NUDGE_DOWN = 1.0 - 1e-9
 
 
 def _bid_prices(pivot: float, step_lots: float, offsets: list[float]) -> list[int]:
-    # floor(Pivot - Step·n^gamma), at most ceil(Pivot) - 1 and one tick below the previous bid;
+    # floor(Pivot - Step·n^gamma), below the pivot, MAX_PRICE_LOTS and the previous bid;
     # stops at the first bid that would be <= 0
     floor = math.floor
     prices: list[int] = []
-    limit = math.ceil(pivot) - 1
+    limit = min(math.ceil(pivot) - 1, MAX_PRICE_LOTS)
     for offset in offsets:
         price = floor((pivot - step_lots * offset) * _NUDGE_UP)
         if price > limit:
@@ -147,7 +148,7 @@ class GridBuilder:
     ticks when that is set. Bids are rounded down and asks up to whole ticks; then the first
     bid is kept strictly below the pivot and the first ask strictly above it, and each further
     level at least one tick beyond the previous one (pushed outward, never two on one tick).
-    Bids at or below 0 and levels above ``MAX_PRICE_LOTS`` are dropped.
+    Bids at or below 0 are dropped, asks above ``MAX_PRICE_LOTS`` too (bids are capped at it).
 
     Sizes: ``V_n = TotalDepth / TotalWeight · Multiplier^(n-1)`` with ``TotalWeight =
     Σ Multiplier^(n-1)`` per side, rounded down to whole lots, so a side sums to between
@@ -236,31 +237,18 @@ class GridBuilder:
         params = self._params
         scan = scan_walls(book, own, params.l2_scan_depth, params.wall_threshold_quote_lots)
         # a bid stays below the best external ask and the pivot; an ask above their mirror
-        bid_bound = math.ceil(pivot)
-        if scan.best_ask_price_lots is not None:
-            bid_bound = min(bid_bound, scan.best_ask_price_lots)
-        ask_bound = math.floor(pivot)
-        if scan.best_bid_price_lots is not None:
-            ask_bound = max(ask_bound, scan.best_bid_price_lots)
-        if scan.bid_wall_prices:
-            bids = front_run(
-                bids,
-                Side.BID,
-                scan.bid_wall_prices,
-                bound_price_lots=bid_bound,
-                front_run_ticks=params.front_run_ticks,
-                max_front_run_ticks=params.max_front_run_ticks,
-            )
-        if scan.ask_wall_prices:
-            asks = front_run(
-                asks,
-                Side.ASK,
-                scan.ask_wall_prices,
-                bound_price_lots=ask_bound,
-                front_run_ticks=params.front_run_ticks,
-                max_front_run_ticks=params.max_front_run_ticks,
-            )
-        return bids, asks
+        best_ask, best_bid = scan.best_ask_price_lots, scan.best_bid_price_lots
+        bid_bound = math.ceil(pivot) if best_ask is None else min(math.ceil(pivot), best_ask)
+        ask_bound = math.floor(pivot) if best_bid is None else max(math.floor(pivot), best_bid)
+        shift = functools.partial(
+            front_run,
+            front_run_ticks=params.front_run_ticks,
+            max_front_run_ticks=params.max_front_run_ticks,
+        )
+        return (
+            shift(bids, Side.BID, scan.bid_wall_prices, bound_price_lots=bid_bound),
+            shift(asks, Side.ASK, scan.ask_wall_prices, bound_price_lots=ask_bound),
+        )
 
     def _funded_bid_sizes(self, prices: list[int], quote_lots: int | None) -> list[int]:
         sizes = self._bid_sizes[: len(prices)]
