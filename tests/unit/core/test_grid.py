@@ -1,5 +1,6 @@
 import dataclasses
 import math
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def builder(params: GridParams = FLAT, market: MarketSpec = MARKET) -> GridBuild
     return GridBuilder(params, market)
 
 
-def flat(**changes: int | float | None) -> GridParams:
+def flat(**changes: Any) -> GridParams:
     return dataclasses.replace(FLAT, **changes)
 
 
