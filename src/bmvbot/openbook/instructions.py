@@ -1,0 +1,705 @@
+"""OpenBook V2 instruction encoders and decoders (fact sheet sections 1.1, 3 and 8.3).
+
+Every encoder returns a ``solders.instruction.Instruction`` with the program's exact account
+list. Optional accounts that are absent are passed as the program id, neither signer nor writable
+(what the official client and the golden traces do), so the account count never changes.
+``decode_instruction`` turns instruction data back into the argument struct, and
+``named_accounts`` maps an account list back to the program's account names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from solders.instruction import AccountMeta, Instruction
+from solders.pubkey import Pubkey
+
+from bmvbot.core.errors import CodecError
+from bmvbot.core.types import Side
+from bmvbot.openbook import pda
+from bmvbot.openbook.args import (
+    MARKET_NAME_MAX_BYTES,
+    OPEN_ORDERS_NAME_MAX_BYTES,
+    CancelAllOrdersArgs,
+    CancelOrderArgs,
+    CancelOrderByClientOrderIdArgs,
+    ConsumeEventsArgs,
+    ConsumeGivenEventsArgs,
+    CreateMarketArgs,
+    DepositArgs,
+    EditOrderArgs,
+    InstructionArgs,
+    LimitArgs,
+    NameArgs,
+    PlaceOrderArgs,
+    PlaceOrdersArgs,
+    PlaceTakeOrderArgs,
+)
+from bmvbot.openbook.borsh import BorshReader, BorshWriter
+from bmvbot.openbook.ids import (
+    ASSOCIATED_TOKEN_PROGRAM_ID,
+    INSTRUCTION_BY_DISCRIMINATOR,
+    INSTRUCTION_DISCRIMINATORS,
+    OPENBOOK_PROGRAM_ID,
+    SYSTEM_PROGRAM_ID,
+    TOKEN_PROGRAM_ID,
+)
+from bmvbot.openbook.layouts import (
+    ARGS_BY_INSTRUCTION,
+    INSTRUCTION_LAYOUTS,
+    AccountSpec,
+    InstructionLayout,
+)
+
+__all__ = [
+    "AccountSpec",
+    "DecodedInstruction",
+    "InstructionLayout",
+    "MarketKeys",
+    "cancel_all_and_place_orders",
+    "cancel_all_orders",
+    "cancel_order",
+    "cancel_order_by_client_order_id",
+    "close_open_orders_account",
+    "close_open_orders_indexer",
+    "consume_events",
+    "consume_given_events",
+    "create_market",
+    "create_open_orders_account",
+    "create_open_orders_indexer",
+    "decode_instruction",
+    "deposit",
+    "edit_order",
+    "named_accounts",
+    "place_order",
+    "place_orders",
+    "place_take_order",
+    "prune_orders",
+    "refill",
+    "set_delegate",
+    "settle_funds",
+    "sweep_fees",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketKeys:
+    """The addresses of one market that instructions reference.
+
+    ``None`` for an oracle or admin means "none": its slot gets the program id. To reproduce the
+    TypeScript client, which passes the zero key for absent oracles, give ``Pubkey.default()``.
+    """
+
+    market: Pubkey
+    bids: Pubkey
+    asks: Pubkey
+    event_heap: Pubkey
+    market_authority: Pubkey
+    base_vault: Pubkey
+    quote_vault: Pubkey
+    oracle_a: Pubkey | None = None
+    oracle_b: Pubkey | None = None
+    open_orders_admin: Pubkey | None = None
+    consume_events_admin: Pubkey | None = None
+    close_market_admin: Pubkey | None = None
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID
+
+    def vault(self, side: Side) -> Pubkey:
+        """Return the vault a ``place_order`` on ``side`` pays into (bid: quote, ask: base)."""
+        return self.quote_vault if Side(side) is Side.BID else self.base_vault
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedInstruction:
+    """An instruction's name and its argument struct (None for argument-less instructions)."""
+
+    name: str
+    args: InstructionArgs | None
+
+
+def _data(name: str, args: InstructionArgs | None) -> bytes:
+    expected = ARGS_BY_INSTRUCTION.get(name)
+    if (expected is None and args is not None) or (
+        expected is not None and not isinstance(args, expected)
+    ):
+        wanted = expected.__name__ if expected else "no arguments"
+        raise CodecError(f"{name} takes {wanted}, was {type(args).__name__}")
+    w = BorshWriter(INSTRUCTION_DISCRIMINATORS[name])
+    if args is not None:
+        args.write(w)
+    return bytes(w)
+
+
+def _build(
+    name: str,
+    program_id: Pubkey,
+    keys: Mapping[str, Pubkey | None],
+    args: InstructionArgs | None = None,
+    remaining: Sequence[Pubkey] = (),
+) -> Instruction:
+    layout = INSTRUCTION_LAYOUTS[name]
+    metas = []
+    for spec in layout.accounts:
+        key = keys.get(spec.name)
+        if key is None:
+            if not spec.is_optional:
+                raise CodecError(f"{name} needs account {spec.name}, none was given")
+            metas.append(AccountMeta(program_id, is_signer=False, is_writable=False))
+        else:
+            metas.append(AccountMeta(key, is_signer=spec.is_signer, is_writable=spec.is_writable))
+    metas.extend(AccountMeta(key, is_signer=False, is_writable=True) for key in remaining)
+    return Instruction(program_id, _data(name, args), metas)
+
+
+def decode_instruction(data: bytes, *, strict: bool = True) -> DecodedInstruction:
+    """Return the name and arguments encoded in OpenBook instruction ``data``.
+
+    Args:
+        data: the full instruction data, discriminator included.
+        strict: refuse trailing bytes. The program (Anchor) ignores them; pass False to mimic it.
+
+    Raises:
+        CodecError: the data is shorter than 8 bytes, the discriminator is unknown, an enum
+            or option byte is invalid, or the arguments are truncated.
+    """
+    if len(data) < 8:
+        raise CodecError(f"instruction data must hold an 8-byte discriminator, was {len(data)} B")
+    name = INSTRUCTION_BY_DISCRIMINATOR.get(bytes(data[:8]))
+    if name is None or name not in INSTRUCTION_LAYOUTS:
+        raise CodecError(f"unknown OpenBook instruction discriminator {bytes(data[:8]).hex()}")
+    args_type = ARGS_BY_INSTRUCTION.get(name)
+    r = BorshReader(data, 8, what=f"{name} instruction data")
+    args = args_type.read(r) if args_type is not None else None
+    if strict:
+        r.expect_end()
+    return DecodedInstruction(name, args)
+
+
+def named_accounts(
+    name: str, accounts: Sequence[Pubkey], program_id: Pubkey = OPENBOOK_PROGRAM_ID
+) -> tuple[dict[str, Pubkey | None], tuple[Pubkey, ...]]:
+    """Return ``(accounts by name, remaining accounts)`` for an instruction's account list.
+
+    An optional slot holding the program id maps to None.
+
+    Raises:
+        CodecError: unknown instruction, or fewer accounts than the instruction needs.
+    """
+    layout = INSTRUCTION_LAYOUTS.get(name)
+    if layout is None:
+        raise CodecError(f"unknown OpenBook instruction {name!r}")
+    if len(accounts) < len(layout.accounts):
+        raise CodecError(f"{name} needs {len(layout.accounts)} accounts, was {len(accounts)}")
+    named: dict[str, Pubkey | None] = {}
+    for spec, key in zip(layout.accounts, accounts, strict=False):
+        named[spec.name] = None if spec.is_optional and key == program_id else key
+    return named, tuple(accounts[len(layout.accounts) :])
+
+
+# --- market creation and OpenOrders plumbing -------------------------------------------------
+
+
+def _check_name(name: object, max_bytes: int) -> None:
+    if isinstance(name, str) and len(name.encode()) > max_bytes:
+        raise CodecError(
+            f"name must be at most {max_bytes} UTF-8 bytes, was {len(name.encode())}: {name!r}"
+        )
+
+
+def create_market(
+    keys: MarketKeys,
+    *,
+    payer: Pubkey,
+    base_mint: Pubkey,
+    quote_mint: Pubkey,
+    collect_fee_admin: Pubkey,
+    args: CreateMarketArgs,
+    check_name: bool = True,
+) -> Instruction:
+    """Return ``create_market`` (21 accounts). The market keypair must sign.
+
+    Bids, asks and the event heap must already exist (program-owned, zeroed, 90,952 / 90,952 /
+    91,288 bytes); the vaults are created by the program as ATAs of the market authority.
+    ``check_name=False`` lets a name longer than 16 bytes through (the program answers 6001).
+    """
+    if check_name and isinstance(args, CreateMarketArgs):
+        _check_name(args.name, MARKET_NAME_MAX_BYTES)
+    accounts = {
+        "market": keys.market,
+        "market_authority": keys.market_authority,
+        "bids": keys.bids,
+        "asks": keys.asks,
+        "event_heap": keys.event_heap,
+        "payer": payer,
+        "market_base_vault": keys.base_vault,
+        "market_quote_vault": keys.quote_vault,
+        "base_mint": base_mint,
+        "quote_mint": quote_mint,
+        "system_program": SYSTEM_PROGRAM_ID,
+        "token_program": TOKEN_PROGRAM_ID,
+        "associated_token_program": ASSOCIATED_TOKEN_PROGRAM_ID,
+        "oracle_a": keys.oracle_a,
+        "oracle_b": keys.oracle_b,
+        "collect_fee_admin": collect_fee_admin,
+        "open_orders_admin": keys.open_orders_admin,
+        "consume_events_admin": keys.consume_events_admin,
+        "close_market_admin": keys.close_market_admin,
+        "event_authority": pda.event_authority(keys.program_id),
+        "program": keys.program_id,
+    }
+    return _build("create_market", keys.program_id, accounts, args)
+
+
+def create_open_orders_indexer(
+    *,
+    payer: Pubkey,
+    owner: Pubkey,
+    open_orders_indexer: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> Instruction:
+    """Return ``create_open_orders_indexer``; the indexer defaults to the owner's PDA."""
+    accounts = {
+        "payer": payer,
+        "owner": owner,
+        "open_orders_indexer": open_orders_indexer or pda.open_orders_indexer(owner, program_id),
+        "system_program": SYSTEM_PROGRAM_ID,
+    }
+    return _build("create_open_orders_indexer", program_id, accounts)
+
+
+def create_open_orders_account(
+    *,
+    payer: Pubkey,
+    owner: Pubkey,
+    market: Pubkey,
+    open_orders_account: Pubkey,
+    name: str,
+    delegate: Pubkey | None = None,
+    open_orders_indexer: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+    check_name: bool = True,
+) -> Instruction:
+    """Return ``create_open_orders_account``.
+
+    ``open_orders_account`` must be ``pda.open_orders_account(owner, created_counter + 1)`` of
+    the owner's indexer; the name is at most 32 bytes (``check_name=False`` lets a longer one
+    through; the program answers 6001).
+    """
+    if check_name:
+        _check_name(name, OPEN_ORDERS_NAME_MAX_BYTES)
+    accounts = {
+        "payer": payer,
+        "owner": owner,
+        "delegate_account": delegate,
+        "open_orders_indexer": open_orders_indexer or pda.open_orders_indexer(owner, program_id),
+        "open_orders_account": open_orders_account,
+        "market": market,
+        "system_program": SYSTEM_PROGRAM_ID,
+    }
+    return _build("create_open_orders_account", program_id, accounts, NameArgs(name))
+
+
+def close_open_orders_account(
+    *,
+    owner: Pubkey,
+    open_orders_account: Pubkey,
+    sol_destination: Pubkey,
+    open_orders_indexer: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> Instruction:
+    """Return ``close_open_orders_account`` (owner only; the position must be empty)."""
+    accounts = {
+        "owner": owner,
+        "open_orders_indexer": open_orders_indexer or pda.open_orders_indexer(owner, program_id),
+        "open_orders_account": open_orders_account,
+        "sol_destination": sol_destination,
+        "system_program": SYSTEM_PROGRAM_ID,
+    }
+    return _build("close_open_orders_account", program_id, accounts)
+
+
+def close_open_orders_indexer(
+    *,
+    owner: Pubkey,
+    sol_destination: Pubkey,
+    open_orders_indexer: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> Instruction:
+    """Return ``close_open_orders_indexer`` (built by hand: the TS builder is broken, 8.3)."""
+    accounts = {
+        "owner": owner,
+        "open_orders_indexer": open_orders_indexer or pda.open_orders_indexer(owner, program_id),
+        "sol_destination": sol_destination,
+        "token_program": TOKEN_PROGRAM_ID,
+    }
+    return _build("close_open_orders_indexer", program_id, accounts)
+
+
+def set_delegate(
+    *,
+    owner: Pubkey,
+    open_orders_account: Pubkey,
+    delegate: Pubkey | None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> Instruction:
+    """Return ``set_delegate``; ``delegate=None`` clears it."""
+    accounts = {
+        "owner": owner,
+        "open_orders_account": open_orders_account,
+        "delegate_account": delegate,
+    }
+    return _build("set_delegate", program_id, accounts)
+
+
+def _funding_accounts(
+    keys: MarketKeys,
+    owner: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+) -> dict[str, Pubkey | None]:
+    return {
+        "owner": owner,
+        "user_base_account": user_base_account,
+        "user_quote_account": user_quote_account,
+        "open_orders_account": open_orders_account,
+        "market": keys.market,
+        "market_base_vault": keys.base_vault,
+        "market_quote_vault": keys.quote_vault,
+        "token_program": TOKEN_PROGRAM_ID,
+    }
+
+
+def deposit(
+    keys: MarketKeys,
+    *,
+    owner: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    base_amount: int,
+    quote_amount: int,
+) -> Instruction:
+    """Return ``deposit`` of native amounts into the OpenOrders free balances."""
+    accounts = _funding_accounts(
+        keys, owner, open_orders_account, user_base_account, user_quote_account
+    )
+    args = DepositArgs(base_amount, quote_amount)
+    return _build("deposit", keys.program_id, accounts, args)
+
+
+def refill(
+    keys: MarketKeys,
+    *,
+    owner: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    base_amount: int,
+    quote_amount: int,
+) -> Instruction:
+    """Return ``refill``: top the free balances up to these native totals."""
+    accounts = _funding_accounts(
+        keys, owner, open_orders_account, user_base_account, user_quote_account
+    )
+    args = DepositArgs(base_amount, quote_amount)
+    return _build("refill", keys.program_id, accounts, args)
+
+
+# --- trading ----------------------------------------------------------------------------------
+
+
+def _order_accounts(
+    keys: MarketKeys, signer: Pubkey, open_orders_account: Pubkey
+) -> dict[str, Pubkey | None]:
+    return {
+        "signer": signer,
+        "open_orders_account": open_orders_account,
+        "open_orders_admin": keys.open_orders_admin,
+        "market": keys.market,
+        "bids": keys.bids,
+        "asks": keys.asks,
+        "event_heap": keys.event_heap,
+        "oracle_a": keys.oracle_a,
+        "oracle_b": keys.oracle_b,
+        "token_program": TOKEN_PROGRAM_ID,
+    }
+
+
+def place_order(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    user_token_account: Pubkey,
+    args: PlaceOrderArgs,
+    remaining_accounts: Sequence[Pubkey] = (),
+) -> Instruction:
+    """Return ``place_order`` (12 accounts + maker OpenOrders accounts to fill inline).
+
+    ``signer`` is the OpenOrders owner or its delegate; ``user_token_account`` holds quote for a
+    bid and base for an ask, and the vault is chosen by side the same way.
+    """
+    if not isinstance(args, PlaceOrderArgs):
+        raise CodecError(f"place_order takes PlaceOrderArgs, was {type(args).__name__}")
+    accounts = _order_accounts(keys, signer, open_orders_account)
+    accounts["user_token_account"] = user_token_account
+    accounts["market_vault"] = keys.vault(args.side)
+    return _build("place_order", keys.program_id, accounts, args, remaining_accounts)
+
+
+def edit_order(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    user_token_account: Pubkey,
+    args: EditOrderArgs,
+    remaining_accounts: Sequence[Pubkey] = (),
+) -> Instruction:
+    """Return ``edit_order`` (same accounts as place_order; the vault follows the new side).
+
+    On v1.7 it places nothing unless ``expected_cancel_size`` exceeds what it cancelled.
+    """
+    if not isinstance(args, EditOrderArgs):
+        raise CodecError(f"edit_order takes EditOrderArgs, was {type(args).__name__}")
+    accounts = _order_accounts(keys, signer, open_orders_account)
+    accounts["user_token_account"] = user_token_account
+    accounts["market_vault"] = keys.vault(args.place_order.side)
+    return _build("edit_order", keys.program_id, accounts, args, remaining_accounts)
+
+
+def _batch(
+    name: str,
+    keys: MarketKeys,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    args: PlaceOrdersArgs,
+) -> Instruction:
+    accounts = _order_accounts(keys, signer, open_orders_account)
+    accounts["user_quote_account"] = user_quote_account
+    accounts["user_base_account"] = user_base_account
+    accounts["market_quote_vault"] = keys.quote_vault
+    accounts["market_base_vault"] = keys.base_vault
+    return _build(name, keys.program_id, accounts, args)
+
+
+def place_orders(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    args: PlaceOrdersArgs,
+) -> Instruction:
+    """Return ``place_orders`` (14 accounts): post a batch without cancelling first."""
+    return _batch(
+        "place_orders",
+        keys,
+        signer,
+        open_orders_account,
+        user_base_account,
+        user_quote_account,
+        args,
+    )
+
+
+def cancel_all_and_place_orders(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    args: PlaceOrdersArgs,
+) -> Instruction:
+    """Return ``cancel_all_and_place_orders`` (14 accounts): the atomic per-account rebalance.
+
+    Data is 18 + 24 n bytes for n entries; sizes are set only by each entry's quote budget.
+    """
+    return _batch(
+        "cancel_all_and_place_orders",
+        keys,
+        signer,
+        open_orders_account,
+        user_base_account,
+        user_quote_account,
+        args,
+    )
+
+
+def place_take_order(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    penalty_payer: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    args: PlaceTakeOrderArgs,
+    remaining_accounts: Sequence[Pubkey] = (),
+) -> Instruction:
+    """Return ``place_take_order`` (16 accounts, no OpenOrders account; settles at once)."""
+    accounts = {
+        "signer": signer,
+        "penalty_payer": penalty_payer,
+        "market": keys.market,
+        "market_authority": keys.market_authority,
+        "bids": keys.bids,
+        "asks": keys.asks,
+        "market_base_vault": keys.base_vault,
+        "market_quote_vault": keys.quote_vault,
+        "event_heap": keys.event_heap,
+        "user_base_account": user_base_account,
+        "user_quote_account": user_quote_account,
+        "oracle_a": keys.oracle_a,
+        "oracle_b": keys.oracle_b,
+        "token_program": TOKEN_PROGRAM_ID,
+        "system_program": SYSTEM_PROGRAM_ID,
+        "open_orders_admin": keys.open_orders_admin,
+    }
+    return _build("place_take_order", keys.program_id, accounts, args, remaining_accounts)
+
+
+def _cancel_accounts(
+    keys: MarketKeys, signer: Pubkey, open_orders_account: Pubkey
+) -> dict[str, Pubkey | None]:
+    return {
+        "signer": signer,
+        "open_orders_account": open_orders_account,
+        "market": keys.market,
+        "bids": keys.bids,
+        "asks": keys.asks,
+    }
+
+
+def cancel_order(
+    keys: MarketKeys, *, signer: Pubkey, open_orders_account: Pubkey, order_id: int
+) -> Instruction:
+    """Return ``cancel_order`` of the u128 ``order_id`` (owner or delegate signs)."""
+    accounts = _cancel_accounts(keys, signer, open_orders_account)
+    return _build("cancel_order", keys.program_id, accounts, CancelOrderArgs(order_id))
+
+
+def cancel_order_by_client_order_id(
+    keys: MarketKeys, *, signer: Pubkey, open_orders_account: Pubkey, client_order_id: int
+) -> Instruction:
+    """Return ``cancel_order_by_client_order_id`` (v1.7: the first match only, else 6038)."""
+    accounts = _cancel_accounts(keys, signer, open_orders_account)
+    args = CancelOrderByClientOrderIdArgs(client_order_id)
+    return _build("cancel_order_by_client_order_id", keys.program_id, accounts, args)
+
+
+def cancel_all_orders(
+    keys: MarketKeys,
+    *,
+    signer: Pubkey,
+    open_orders_account: Pubkey,
+    side_option: Side | None = None,
+    limit: int = 24,
+) -> Instruction:
+    """Return ``cancel_all_orders``: up to ``limit`` slots, of one side or (None) both."""
+    accounts = _cancel_accounts(keys, signer, open_orders_account)
+    args = CancelAllOrdersArgs(side_option, limit)
+    return _build("cancel_all_orders", keys.program_id, accounts, args)
+
+
+def prune_orders(keys: MarketKeys, *, open_orders_account: Pubkey, limit: int) -> Instruction:
+    """Return ``prune_orders`` (expired markets only); ``keys.close_market_admin`` signs."""
+    if keys.close_market_admin is None:
+        raise CodecError("prune_orders needs keys.close_market_admin, the market has none")
+    accounts = {
+        "close_market_admin": keys.close_market_admin,
+        "open_orders_account": open_orders_account,
+        "market": keys.market,
+        "bids": keys.bids,
+        "asks": keys.asks,
+    }
+    return _build("prune_orders", keys.program_id, accounts, LimitArgs(limit))
+
+
+# --- crank and settlement ---------------------------------------------------------------------
+
+
+def _consume_accounts(keys: MarketKeys) -> dict[str, Pubkey | None]:
+    return {
+        "consume_events_admin": keys.consume_events_admin,
+        "market": keys.market,
+        "event_heap": keys.event_heap,
+    }
+
+
+def consume_events(
+    keys: MarketKeys, *, limit: int, open_orders_accounts: Sequence[Pubkey]
+) -> Instruction:
+    """Return ``consume_events`` (at most 8 are processed) with the OpenOrders accounts named.
+
+    Events whose OpenOrders account is not passed are skipped and stay on the heap.
+    """
+    args = ConsumeEventsArgs(limit)
+    return _build(
+        "consume_events", keys.program_id, _consume_accounts(keys), args, open_orders_accounts
+    )
+
+
+def consume_given_events(
+    keys: MarketKeys, *, slots: Sequence[int], open_orders_accounts: Sequence[Pubkey]
+) -> Instruction:
+    """Return ``consume_given_events`` for these event-heap slots (each < 600)."""
+    args = ConsumeGivenEventsArgs(tuple(slots))
+    return _build(
+        "consume_given_events",
+        keys.program_id,
+        _consume_accounts(keys),
+        args,
+        open_orders_accounts,
+    )
+
+
+def settle_funds(
+    keys: MarketKeys,
+    *,
+    owner: Pubkey,
+    penalty_payer: Pubkey,
+    open_orders_account: Pubkey,
+    user_base_account: Pubkey,
+    user_quote_account: Pubkey,
+    referrer_account: Pubkey | None = None,
+) -> Instruction:
+    """Return ``settle_funds`` (12 accounts); ``owner`` (or the delegate) signs, writable.
+
+    v1.7 rejects a read-only owner (2000 ConstraintMut), so it is always sent writable.
+    """
+    accounts = {
+        "owner": owner,
+        "penalty_payer": penalty_payer,
+        "open_orders_account": open_orders_account,
+        "market": keys.market,
+        "market_authority": keys.market_authority,
+        "market_base_vault": keys.base_vault,
+        "market_quote_vault": keys.quote_vault,
+        "user_base_account": user_base_account,
+        "user_quote_account": user_quote_account,
+        "referrer_account": referrer_account,
+        "token_program": TOKEN_PROGRAM_ID,
+        "system_program": SYSTEM_PROGRAM_ID,
+    }
+    return _build("settle_funds", keys.program_id, accounts)
+
+
+def sweep_fees(
+    keys: MarketKeys, *, collect_fee_admin: Pubkey, token_receiver_account: Pubkey
+) -> Instruction:
+    """Return ``sweep_fees``: pay ``fees_available`` to a quote-mint token account."""
+    accounts = {
+        "collect_fee_admin": collect_fee_admin,
+        "market": keys.market,
+        "market_authority": keys.market_authority,
+        "market_quote_vault": keys.quote_vault,
+        "token_receiver_account": token_receiver_account,
+        "token_program": TOKEN_PROGRAM_ID,
+    }
+    return _build("sweep_fees", keys.program_id, accounts)
