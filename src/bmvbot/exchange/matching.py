@@ -1,0 +1,492 @@
+"""Matching of one order against a market, as the program's ``Orderbook::new_order`` does it.
+
+The opposing side is walked best first: expired orders are dropped (Out events, at most five per
+order), the walk stops at the limit price, a post-only order that would cross stops and posts
+nothing, and each match fills at the maker's price. Matched makers are told through Fill events
+pushed on the heap, or at once when the taker passed their OpenOrders account. What is left is
+posted (if the type allows and the quote budget after fees buys at least one lot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bmvbot.core.types import Side
+from bmvbot.exchange.book import BookSide
+from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error, runtime_error
+from bmvbot.exchange.events import FillEvent, OutEvent
+from bmvbot.exchange.fees import (
+    maker_fees_ceil,
+    maker_fees_floor,
+    maker_rebate_floor,
+    subtract_taker_fees,
+    taker_fees_ceil,
+)
+from bmvbot.exchange.market import Market
+from bmvbot.exchange.open_orders import OpenOrdersAccount
+from bmvbot.exchange.orders import (
+    MARKET_ASK_PRICE_LOTS,
+    MARKET_BID_PRICE_LOTS,
+    OrderResult,
+    PlaceOrderType,
+    RestingOrder,
+    SelfTradeBehavior,
+)
+
+DROP_EXPIRED_ORDER_LIMIT = 5
+"""Expired orders one order may drop from the opposing side."""
+FILL_EVENT_REMAINING_LIMIT = 15
+"""Fills of one order that may be applied inline to makers passed as remaining accounts."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order ready for matching (the program's ``Order``): validated, tif computed.
+
+    Attributes:
+        side: bid or ask.
+        price_lots: limit price (ignored for Market orders).
+        max_base_lots: size cap.
+        max_quote_lots_including_fees: quote budget including fees.
+        client_order_id: echoed in fills.
+        time_in_force: seconds the order may rest, 0 = forever (<= 65,535).
+        self_trade_behavior: what a match with the taker's own order does.
+        order_type: the placement type.
+    """
+
+    side: Side
+    price_lots: int
+    max_base_lots: int
+    max_quote_lots_including_fees: int
+    client_order_id: int
+    time_in_force: int
+    self_trade_behavior: SelfTradeBehavior
+    order_type: PlaceOrderType
+
+
+def _trunc_div(numerator: int, denominator: int) -> int:
+    # Rust integer division truncates toward zero; the v1.7 budget may go negative
+    quotient = abs(numerator) // denominator
+    return quotient if numerator >= 0 else -quotient
+
+
+def _push(market: Market, event: FillEvent | OutEvent) -> None:
+    try:
+        market.event_heap.push_back(event)
+    except OverflowError:
+        raise runtime_error(
+            "ProgramFailedToComplete", f"event heap of market {market.market_id} is full"
+        ) from None
+
+
+def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> None:
+    """Apply a fill to the maker's account (crank or inline), as ``execute_maker``."""
+    is_self_trade = fill.maker == fill.taker
+    quote_native = fill.quantity * fill.price * market.quote_lot_size
+    if is_self_trade:
+        maker_fees = rebate = 0
+    else:
+        maker_fees = maker_fees_floor(quote_native, market.maker_fee)
+        rebate = maker_rebate_floor(quote_native, market.maker_fee)
+    if fill.taker_side is Side.ASK:  # the maker bid
+        maker.base_free_native += fill.quantity * market.base_lot_size
+        maker.quote_free_native += rebate
+        maker.locked_maker_fees -= maker_fees
+    else:
+        maker.quote_free_native += quote_native + rebate - maker_fees
+    maker.maker_volume += quote_native
+    maker.referrer_rebates_available += maker_fees
+    market.referrer_rebates_accrued += maker_fees
+    market.maker_volume += quote_native
+    market.fees_accrued += maker_fees
+    if fill.maker_out:
+        maker.remove_order(fill.maker_slot, fill.quantity, fill.price)
+    elif fill.taker_side is Side.ASK:
+        maker.bids_base_lots -= fill.quantity
+        maker.bids_quote_lots -= fill.quantity * fill.price
+    else:
+        maker.asks_base_lots -= fill.quantity
+
+
+def apply_out_event(market: Market, owner: OpenOrdersAccount, out: OutEvent) -> None:
+    """Release an expired or evicted order into its owner's free balances."""
+    owner.cancel_order(
+        out.owner_slot, out.quantity, market.base_lot_size, market.quote_lot_size, market.maker_fee
+    )
+
+
+class _Matcher:
+    """State of one ``new_order`` call (the locals of the Rust function)."""
+
+    __slots__ = ("fills", "inline_fills", "market", "owner", "remaining", "taker")
+
+    def __init__(
+        self,
+        market: Market,
+        taker: OpenOrdersAccount | None,
+        owner: str,
+        remaining: Mapping[str, OpenOrdersAccount],
+    ) -> None:
+        self.market = market
+        self.taker = taker
+        self.owner = owner
+        self.remaining = remaining
+        self.inline_fills = 0
+        self.fills: list[FillEvent] = []
+
+    def process_out(self, out: OutEvent) -> None:
+        taker = self.taker
+        if taker is not None and out.owner == self.owner:
+            apply_out_event(self.market, taker, out)
+            return
+        account = self.remaining.get(out.owner)
+        if account is not None:
+            apply_out_event(self.market, account, out)
+        else:
+            _push(self.market, out)
+
+    def process_fill(self, fill: FillEvent) -> None:
+        self.fills.append(fill)
+        if self.inline_fills < FILL_EVENT_REMAINING_LIMIT:
+            maker = self.remaining.get(fill.maker)
+            if maker is not None:
+                if maker is self.taker:
+                    # the taker's account is already borrowed by the instruction
+                    raise runtime_error(
+                        "AccountBorrowFailed",
+                        f"open orders account {fill.maker} is both taker and a remaining account",
+                    )
+                execute_maker(self.market, maker, fill)
+                self.inline_fills += 1
+                return
+        _push(self.market, fill)
+
+    def fill(self, order: NewOrder, maker: RestingOrder, quantity: int, now_s: int) -> None:
+        self.process_fill(
+            FillEvent(
+                order.side,
+                quantity == maker.quantity,
+                maker.owner_slot,
+                now_s,
+                self.market.event_heap.seq_num,
+                maker.owner,
+                maker.timestamp,
+                self.owner,
+                order.client_order_id,
+                maker.price_lots,
+                -1,
+                quantity,
+                maker.client_order_id,
+            )
+        )
+
+    def drop_expired(self, order: RestingOrder, now_s: int) -> None:
+        heap = self.market.event_heap
+        out = OutEvent(
+            order.side, order.owner_slot, now_s, heap.seq_num, order.owner, order.quantity
+        )
+        self.process_out(out)
+
+
+def _effective_price(market: Market, order: NewOrder, now_s: int) -> int:
+    order_type = order.order_type
+    if order_type is PlaceOrderType.MARKET:
+        return MARKET_BID_PRICE_LOTS if order.side is Side.BID else MARKET_ASK_PRICE_LOTS
+    price = order.price_lots
+    if order_type is PlaceOrderType.POST_ONLY_SLIDE:
+        best_other = market.book_side(order.side.opposite).best_price(now_s)
+        if best_other is not None:
+            price = (
+                min(price, best_other - 1) if order.side is Side.BID else max(price, best_other + 1)
+            )
+    if price < 1:
+        raise openbook_error(
+            OpenBookErrorCode.INVALID_PRICE_LOTS, f"effective price must be >= 1, was {price}"
+        )
+    return price
+
+
+def new_order(
+    market: Market,
+    order: NewOrder,
+    taker: OpenOrdersAccount | None,
+    owner: str,
+    now_s: int,
+    limit: int,
+    remaining: Mapping[str, OpenOrdersAccount],
+) -> OrderResult:
+    """Match ``order`` and post what is left; return the amounts and every fill.
+
+    ``taker`` is the placing OpenOrders account (None for ``place_take_order``, where ``owner``
+    is the signing wallet); ``remaining`` are the maker accounts passed along for inline fills.
+    The caller moves the tokens and rolls back on error.
+
+    Raises:
+        ExchangeError: 6031 effective price < 1, 6005 sizes above the market maxima, 6029
+            self trade under AbortTransaction, 6039, 6000 full side, 6036 no free slot,
+            AccountBorrowFailed.
+    """
+    side = order.side
+    price = _effective_price(market, order, now_s)
+    market.seq_num += 1
+    seq = market.seq_num
+    order_id = (price << 64) | (seq if side is Side.ASK else (1 << 64) - 1 - seq)
+
+    is_post_only = order.order_type.is_post_only
+    max_base = order.max_base_lots
+    if side is Side.BID and not is_post_only:
+        max_quote = subtract_taker_fees(order.max_quote_lots_including_fees, market.taker_fee)
+    else:
+        max_quote = order.max_quote_lots_including_fees
+    if max_base > market.max_base_lots or max_quote > market.max_quote_lots:
+        raise openbook_error(
+            OpenBookErrorCode.INVALID_INPUT_LOTS_SIZE,
+            f"max_base_lots {max_base} must be <= {market.max_base_lots} and max quote lots "
+            f"{max_quote} <= {market.max_quote_lots}",
+        )
+    matcher = _Matcher(market, taker, owner, remaining)
+    walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
+    remaining_base, remaining_quote, decremented, rebates, may_post = walk
+    taken = _account_taker(
+        market,
+        order,
+        matcher,
+        max_base - remaining_base,
+        max_quote - remaining_quote,
+        decremented,
+        rebates,
+    )
+    total_base_taken, total_quote_taken, taker_fees, referrer_amount = taken
+    budget = order.max_quote_lots_including_fees - total_quote_taken - taker_fees
+    budget -= maker_fees_ceil(budget, market.maker_fee) if budget > 0 else 0
+    book_quantity = min(remaining_base, _trunc_div(budget, price))
+    posted = 0
+    maker_fees = 0
+    if may_post and order.order_type.can_rest and book_quantity > 0:
+        maker_fees = _post(market, order, matcher, order_id, seq, price, book_quantity, now_s)
+        posted = book_quantity
+    result = OrderResult(
+        order_id=order_id if posted else None,
+        posted_base_lots=posted,
+        total_base_taken_native=total_base_taken * market.base_lot_size,
+        total_quote_taken_native=total_quote_taken * market.quote_lot_size,
+        taker_fees_native=taker_fees,
+        maker_fees_native=maker_fees,
+        referrer_amount_native=referrer_amount,
+        posted_base_native=posted * market.base_lot_size,
+        posted_quote_native=posted * price * market.quote_lot_size,
+        fills=tuple(matcher.fills),
+    )
+    return result
+
+
+def _walk(
+    market: Market,
+    order: NewOrder,
+    price: int,
+    remaining_base: int,
+    remaining_quote: int,
+    matcher: _Matcher,
+    now_s: int,
+    limit: int,
+) -> tuple[int, int, int, int, bool]:
+    opposing = market.book_side(order.side.opposite)
+    is_bid = order.side is Side.BID
+    is_post_only = order.order_type.is_post_only
+    taker = matcher.taker
+    owner = matcher.owner
+    quote_lot_size = market.quote_lot_size
+    maker_fee = market.maker_fee
+    decremented = 0
+    rebates = 0
+    dropped = 0
+    may_post = True
+    changes: list[tuple[RestingOrder, int]] = []
+    deletes: list[RestingOrder] = []
+    for best in opposing.iter_orders():
+        if remaining_base == 0 or remaining_quote == 0:
+            break
+        if best.time_in_force and now_s >= best.timestamp + best.time_in_force:
+            if dropped < DROP_EXPIRED_ORDER_LIMIT:
+                dropped += 1
+                matcher.drop_expired(best, now_s)
+                deletes.append(best)
+            continue
+        best_price = best.price_lots
+        if (best_price > price) if is_bid else (best_price < price):
+            break
+        # post-only would cross, matching limit reached, or the budget buys no lot: stop, no post
+        if is_post_only or limit == 0 or remaining_quote < best_price:
+            may_post = False
+            break
+        match_base = min(remaining_base, best.quantity, remaining_quote // best_price)
+        match_quote = match_base * best_price
+        if taker is not None and owner == best.owner:
+            if _is_provide_cancelled(market, order, taker, best):
+                deletes.append(best)
+                continue
+            decremented += match_quote
+        else:
+            rebates += maker_rebate_floor(match_quote * quote_lot_size, maker_fee)
+        remaining_base -= match_base
+        remaining_quote -= match_quote
+        left = best.quantity - match_base
+        if left:
+            changes.append((best, left))
+        else:
+            deletes.append(best)
+        matcher.fill(order, best, match_base, now_s)
+        limit -= 1
+    _apply_matches(opposing, changes, deletes)
+    return remaining_base, remaining_quote, decremented, rebates, may_post
+
+
+def _apply_matches(
+    book: BookSide, changes: list[tuple[RestingOrder, int]], deletes: list[RestingOrder]
+) -> None:
+    # the program edits the opposing side only after the walk, partial fills first
+    for resting, quantity in changes:
+        book.set_quantity(resting, quantity)
+    for resting in deletes:
+        book.remove(resting)
+
+
+def _is_provide_cancelled(
+    market: Market, order: NewOrder, taker: OpenOrdersAccount, resting: RestingOrder
+) -> bool:
+    # a match with the taker's own order: cancel it, abort, or fill without fees
+    behavior = order.self_trade_behavior
+    if behavior is SelfTradeBehavior.CANCEL_PROVIDE:
+        taker.cancel_order(
+            resting.owner_slot,
+            resting.quantity,
+            market.base_lot_size,
+            market.quote_lot_size,
+            market.maker_fee,
+        )
+        return True
+    if behavior is SelfTradeBehavior.ABORT_TRANSACTION:
+        raise openbook_error(
+            OpenBookErrorCode.WOULD_SELF_TRADE,
+            f"order would match resting order {resting.order_id} of the same account",
+        )
+    return False
+
+
+def _account_taker(
+    market: Market,
+    order: NewOrder,
+    matcher: _Matcher,
+    base_taken: int,
+    quote_taken: int,
+    decremented: int,
+    rebates: int,
+) -> tuple[int, int, int, int]:
+    taker_fees = 0
+    referrer_amount = 0
+    if quote_taken > 0 or base_taken > 0:
+        base_native = base_taken * market.base_lot_size
+        quote_native = quote_taken * market.quote_lot_size
+        quote_without_self = (quote_taken - decremented) * market.quote_lot_size
+        if quote_without_self > 0:
+            taker_fees = taker_fees_ceil(quote_without_self, market.taker_fee)
+            referrer_amount = taker_fees - rebates
+            market.fees_accrued += referrer_amount
+        taker = matcher.taker
+        if taker is not None:
+            if order.side is Side.BID:
+                taker.base_free_native += base_native
+            else:
+                taker.quote_free_native += quote_native - taker_fees
+            taker.taker_volume += quote_native
+            taker.referrer_rebates_available += referrer_amount
+            market.referrer_rebates_accrued += referrer_amount
+        else:
+            market.taker_volume_wo_oo += quote_native
+    return base_taken, quote_taken, taker_fees, referrer_amount
+
+
+def _post(
+    market: Market,
+    order: NewOrder,
+    matcher: _Matcher,
+    order_id: int,
+    seq: int,
+    price: int,
+    quantity: int,
+    now_s: int,
+) -> int:
+    if quantity * price > market.max_quote_lots:
+        raise openbook_error(
+            OpenBookErrorCode.INVALID_POST_AMOUNT,
+            f"posted quote {quantity * price} lots exceeds {market.max_quote_lots}",
+        )
+    taker = matcher.taker
+    if taker is None:
+        raise openbook_error(OpenBookErrorCode.SOME_ERROR, "a take order cannot post")
+    side = order.side
+    maker_fees = 0
+    if side is Side.BID:
+        maker_fees = maker_fees_ceil(quantity * price * market.quote_lot_size, market.maker_fee)
+        taker.locked_maker_fees += maker_fees
+    book = market.book_side(side)
+    expired = book.earliest_expired(now_s)
+    if expired is not None:
+        book.remove(expired)
+        matcher.drop_expired(expired, now_s)
+    if book.is_full:
+        worst = book.worst_order()
+        if worst is None:
+            raise openbook_error(OpenBookErrorCode.SOME_ERROR, "book side is full but empty")
+        book.remove(worst)
+        is_better = price > worst.price_lots if side is Side.BID else price < worst.price_lots
+        if not is_better:
+            raise openbook_error(
+                OpenBookErrorCode.SOME_ERROR,
+                f"book side is full and price {price} is not better than the worst "
+                f"{worst.price_lots}",
+            )
+        matcher.drop_expired(worst, now_s)
+    slot = taker.next_order_slot()
+    book.insert(
+        RestingOrder(
+            side,
+            order_id,
+            price,
+            quantity,
+            matcher.owner,
+            slot,
+            now_s,
+            order.time_in_force,
+            order.client_order_id,
+            seq,
+        )
+    )
+    taker.add_order(slot, side, order_id, quantity, order.client_order_id, price)
+    return maker_fees
+
+
+def cancel_all(market: Market, account: OpenOrdersAccount, side: Side | None, limit: int) -> int:
+    """Cancel the account's orders as ``Orderbook::cancel_all_orders``; return the lots released."""
+    total = 0
+    for index in range(len(account.slots)):
+        entry = account.slots[index]
+        if entry is None or (side is not None and entry.side is not side):
+            continue
+        if limit == 0:
+            break
+        book = market.book_side(entry.side)
+        order = book.by_id.get(entry.order_id)
+        if order is not None:
+            book.remove(order)
+            account.cancel_order(
+                order.owner_slot,
+                order.quantity,
+                market.base_lot_size,
+                market.quote_lot_size,
+                market.maker_fee,
+            )
+            total += order.quantity
+        limit -= 1
+    return total

@@ -1,0 +1,239 @@
+"""Order types, instruction arguments, order ids and resting orders of the OpenBook V2 model.
+
+Prices are in ticks (price lots: quote lots per base lot) and sizes in base lots. An order id is
+the program's tree key: ``price_lots << 64 | seq`` for asks and ``price_lots << 64 | (2^64-1-seq)``
+for bids, where ``seq`` is the market's order counter, so ascending ids are ask priority and
+descending ids bid priority.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bmvbot.core.types import Side
+from bmvbot.exchange.errors import anchor_error
+
+if TYPE_CHECKING:
+    from bmvbot.exchange.events import FillEvent
+
+U64_MAX = (1 << 64) - 1
+I64_MAX = (1 << 63) - 1
+U16_MAX = (1 << 16) - 1
+MARKET_BID_PRICE_LOTS = I64_MAX
+"""The implicit limit of a Market bid."""
+MARKET_ASK_PRICE_LOTS = 1
+"""The implicit limit of a Market ask."""
+
+
+class PlaceOrderType(enum.IntEnum):
+    """Order types of the deployed program (v1.7 has no FillOrKill; 5 fails to deserialize)."""
+
+    LIMIT = 0
+    IMMEDIATE_OR_CANCEL = 1
+    POST_ONLY = 2
+    MARKET = 3
+    POST_ONLY_SLIDE = 4
+
+    @classmethod
+    def from_wire(cls, value: int) -> PlaceOrderType:
+        """Return the order type encoded as ``value`` in an instruction.
+
+        Raises:
+            ExchangeError: anchor 102 InstructionDidNotDeserialize for any other value (5, the
+                later builds' FillOrKill, included).
+        """
+        try:
+            return cls(value)
+        except ValueError:
+            raise anchor_error(
+                102, "InstructionDidNotDeserialize", f"order_type must be 0..4, was {value}"
+            ) from None
+
+    @property
+    def is_post_only(self) -> bool:
+        """Return True for PostOnly and PostOnlySlide (they never take)."""
+        return self is PlaceOrderType.POST_ONLY or self is PlaceOrderType.POST_ONLY_SLIDE
+
+    @property
+    def can_rest(self) -> bool:
+        """Return True when an unfilled remainder may be posted on the book."""
+        return self is not PlaceOrderType.IMMEDIATE_OR_CANCEL and self is not PlaceOrderType.MARKET
+
+
+class SelfTradeBehavior(enum.IntEnum):
+    """What happens when an order meets a resting order of the same OpenOrders account."""
+
+    DECREMENT_TAKE = 0
+    CANCEL_PROVIDE = 1
+    ABORT_TRANSACTION = 2
+
+
+def order_id_for(side: Side, price_lots: int, seq_num: int) -> int:
+    """Return the order id (tree key) of an order with ``seq_num`` at ``price_lots``."""
+    low = seq_num if side is Side.ASK else U64_MAX - seq_num
+    return (price_lots << 64) | low
+
+
+def price_of_order_id(order_id: int) -> int:
+    """Return the price in lots encoded in a fixed-price order id."""
+    return order_id >> 64
+
+
+def seq_of_order_id(side: Side, order_id: int) -> int:
+    """Return the market sequence number encoded in an order id of ``side``."""
+    low = order_id & U64_MAX
+    return low if side is Side.ASK else U64_MAX - low
+
+
+def tif_from_expiry(expiry_timestamp: int, now_s: int) -> int | None:
+    """Return the time in force for ``expiry_timestamp``: 0 = never, None = already expired.
+
+    A future expiry is clamped to 65,535 s (the u16 the program stores).
+    """
+    if expiry_timestamp == 0:
+        return 0
+    tif = min(max(expiry_timestamp - now_s, 0), U16_MAX)
+    return tif if tif else None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrderArgs:
+    """Arguments of ``place_order`` (and the order inside ``edit_order``).
+
+    Attributes:
+        side: bid or ask.
+        price_lots: limit price in ticks (>= 1, also for Market orders).
+        max_base_lots: size cap in base lots (>= 0).
+        max_quote_lots_including_fees: quote budget in quote lots, taker fee included (>= 0).
+        client_order_id: free-form id echoed in fills.
+        order_type: one of :class:`PlaceOrderType`.
+        expiry_timestamp: unix seconds; 0 = never; a past time skips the order.
+        self_trade_behavior: one of :class:`SelfTradeBehavior`.
+        limit: most resting orders this order may match.
+    """
+
+    side: Side
+    price_lots: int
+    max_base_lots: int
+    max_quote_lots_including_fees: int
+    client_order_id: int = 0
+    order_type: PlaceOrderType = PlaceOrderType.LIMIT
+    expiry_timestamp: int = 0
+    self_trade_behavior: SelfTradeBehavior = SelfTradeBehavior.DECREMENT_TAKE
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMultipleOrdersArgs:
+    """One entry of ``place_orders`` / ``cancel_all_and_place_orders`` (no side, size or id)."""
+
+    price_lots: int
+    max_quote_lots_including_fees: int
+    expiry_timestamp: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTakeOrderArgs:
+    """Arguments of ``place_take_order`` (Market or ImmediateOrCancel only)."""
+
+    side: Side
+    price_lots: int
+    max_base_lots: int
+    max_quote_lots_including_fees: int
+    order_type: PlaceOrderType = PlaceOrderType.MARKET
+    limit: int = 10
+
+
+class RestingOrder:
+    """One order resting on a book side (the program's LeafNode).
+
+    ``quantity`` is the only field that changes while the order rests (partial fills).
+    """
+
+    __slots__ = (
+        "client_order_id",
+        "order_id",
+        "owner",
+        "owner_slot",
+        "price_lots",
+        "quantity",
+        "seq_num",
+        "side",
+        "time_in_force",
+        "timestamp",
+    )
+
+    def __init__(
+        self,
+        side: Side,
+        order_id: int,
+        price_lots: int,
+        quantity: int,
+        owner: str,
+        owner_slot: int,
+        timestamp: int,
+        time_in_force: int,
+        client_order_id: int,
+        seq_num: int,
+    ) -> None:
+        self.side = side
+        self.order_id = order_id
+        self.price_lots = price_lots
+        self.quantity = quantity
+        self.owner = owner
+        self.owner_slot = owner_slot
+        self.timestamp = timestamp
+        self.time_in_force = time_in_force
+        self.client_order_id = client_order_id
+        self.seq_num = seq_num
+
+    @property
+    def expiry(self) -> int:
+        """Return ``timestamp + time_in_force``, or 0 for an order that never expires."""
+        return self.timestamp + self.time_in_force if self.time_in_force else 0
+
+    def is_expired(self, now_s: int) -> bool:
+        """Return True once ``now_s >= timestamp + time_in_force`` (never for tif 0)."""
+        return self.time_in_force > 0 and now_s >= self.timestamp + self.time_in_force
+
+    def __repr__(self) -> str:
+        return (
+            f"RestingOrder({self.side.name} {self.quantity}@{self.price_lots} owner={self.owner} "
+            f"slot={self.owner_slot} seq={self.seq_num})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """What one order did (the program's ``OrderWithAmounts``), in native units.
+
+    Attributes:
+        order_id: the id of the posted remainder, None when nothing rests.
+        posted_base_lots: size posted on the book.
+        total_base_taken_native: base bought (bid) or sold (ask) by taking.
+        total_quote_taken_native: quote paid (bid) or received (ask) before the taker fee.
+        taker_fees_native: taker fee charged.
+        maker_fees_native: maker fee locked for a posted bid (positive maker fee only).
+        referrer_amount_native: taker fee minus maker rebates.
+        posted_base_native: base locked by the posted order.
+        posted_quote_native: quote locked by the posted order (bids).
+        fills: every match, in order (applied inline or waiting on the event heap).
+    """
+
+    order_id: int | None
+    posted_base_lots: int
+    total_base_taken_native: int
+    total_quote_taken_native: int
+    taker_fees_native: int
+    maker_fees_native: int
+    referrer_amount_native: int
+    posted_base_native: int
+    posted_quote_native: int
+    fills: tuple[FillEvent, ...] = ()
+
+    @classmethod
+    def skipped(cls) -> OrderResult:
+        """Return the result of an order skipped because its expiry had passed."""
+        return cls(None, 0, 0, 0, 0, 0, 0, 0, 0)
