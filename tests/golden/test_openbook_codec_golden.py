@@ -11,7 +11,6 @@ import base64
 import functools
 import gzip
 import json
-import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -22,24 +21,13 @@ from solders.instruction import Instruction
 from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError
-from bmvbot.core.types import Side
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.accounts import account_summary, decode_account, to_json
-from bmvbot.openbook.args import (
-    CreateMarketArgs,
-    EditOrderArgs,
-    OracleConfigParams,
-    PlaceMultipleOrdersArgs,
-    PlaceOrderArgs,
-    PlaceOrdersArgs,
-    PlaceOrderType,
-    PlaceTakeOrderArgs,
-    SelfTradeBehavior,
-)
+from bmvbot.openbook.accounts import account_summary, decode_account
 from bmvbot.openbook.bookside import BookSide, encode_bookside
 from bmvbot.openbook.event_heap import EventHeap, encode_event_heap
 from bmvbot.openbook.events import decode_cpi_event, decode_event, decode_return_data, encode_event
 from bmvbot.openbook.ids import EVENT_IX_TAG, OPENBOOK_PROGRAM_ID
+from bmvbot.openbook.jsonio import args_from_json, to_json
 from bmvbot.openbook.market import Market, encode_market
 from bmvbot.openbook.open_orders import (
     OpenOrdersAccount,
@@ -91,74 +79,6 @@ def snapshots(trace: Trace) -> Iterator[dict[str, Any]]:
 
 def raw_data(snapshot: Mapping[str, Any]) -> bytes:
     return zlib.decompress(base64.b64decode(snapshot["data_zlib_b64"]))
-
-
-# --- golden args -> codec values --------------------------------------------------------------
-
-
-def _int(value: int | str) -> int:
-    return int(value)
-
-
-def _place_order_args(a: Mapping[str, Any]) -> PlaceOrderArgs:
-    return PlaceOrderArgs(
-        side=Side(a["side"]),
-        price_lots=_int(a["price_lots"]),
-        max_base_lots=_int(a["max_base_lots"]),
-        max_quote_lots_including_fees=_int(a["max_quote_lots_including_fees"]),
-        client_order_id=_int(a["client_order_id"]),
-        order_type=PlaceOrderType(a["order_type"]),
-        expiry_timestamp=_int(a["expiry_timestamp"]),
-        self_trade_behavior=SelfTradeBehavior(a["self_trade_behavior"]),
-        limit=a["limit"],
-    )
-
-
-def _batch_args(a: Mapping[str, Any]) -> PlaceOrdersArgs:
-    def entries(items: list[dict[str, Any]]) -> tuple[PlaceMultipleOrdersArgs, ...]:
-        return tuple(
-            PlaceMultipleOrdersArgs(
-                _int(e["price_lots"]),
-                _int(e["max_quote_lots_including_fees"]),
-                _int(e["expiry_timestamp"]),
-            )
-            for e in items
-        )
-
-    return PlaceOrdersArgs(
-        PlaceOrderType(a["orders_type"]), entries(a["bids"]), entries(a["asks"]), a["limit"]
-    )
-
-
-def _create_market_args(a: Mapping[str, Any]) -> CreateMarketArgs:
-    config = a["oracle_config"]
-    return CreateMarketArgs(
-        name=a["name"],
-        oracle_config=OracleConfigParams(config["conf_filter"], config["max_staleness_slots"]),
-        quote_lot_size=_int(a["quote_lot_size"]),
-        base_lot_size=_int(a["base_lot_size"]),
-        maker_fee=_int(a["maker_fee"]),
-        taker_fee=_int(a["taker_fee"]),
-        time_expiry=_int(a["time_expiry"]),
-    )
-
-
-def normalize_args(value: Any, field: str = "") -> Any:
-    """Golden args with big integers as ints and conf_filter as an f32 value."""
-    if isinstance(value, dict):
-        return {k: normalize_args(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalize_args(v, field) for v in value]
-    if field == "conf_filter":
-        return struct.unpack("<f", struct.pack("<f", value))[0]
-    if isinstance(value, str) and field != "name":
-        return int(value)
-    return value
-
-
-def codec_args_json(args: object) -> Any:
-    rendered = to_json(args)
-    return normalize_args(rendered)
 
 
 # --- building the instruction through the public encoders -------------------------------------
@@ -225,23 +145,18 @@ def _place_order(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruct
         signer=_req(n, "signer"),
         open_orders_account=_req(n, "open_orders_account"),
         user_token_account=_req(n, "user_token_account"),
-        args=_place_order_args(a),
+        args=a,
         remaining_accounts=rem,
     )
 
 
 def _edit_order(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
-    args = EditOrderArgs(
-        _int(a["client_order_id"]),
-        _int(a["expected_cancel_size"]),
-        _place_order_args(a["place_order"]),
-    )
     return ix.edit_order(
         _with_vault(n, k),
         signer=_req(n, "signer"),
         open_orders_account=_req(n, "open_orders_account"),
         user_token_account=_req(n, "user_token_account"),
-        args=args,
+        args=a,
         remaining_accounts=rem,
     )
 
@@ -254,7 +169,7 @@ def _batch(fn: Callable[..., Instruction]) -> Builder:
             open_orders_account=_req(n, "open_orders_account"),
             user_base_account=_req(n, "user_base_account"),
             user_quote_account=_req(n, "user_quote_account"),
-            args=_batch_args(a),
+            args=a,
         )
 
     return build
@@ -268,8 +183,8 @@ def _funding(fn: Callable[..., Instruction]) -> Builder:
             open_orders_account=_req(n, "open_orders_account"),
             user_base_account=_req(n, "user_base_account"),
             user_quote_account=_req(n, "user_quote_account"),
-            base_amount=_int(a["base_amount"]),
-            quote_amount=_int(a["quote_amount"]),
+            base_amount=a.base_amount,
+            quote_amount=a.quote_amount,
         )
 
     return build
@@ -282,7 +197,7 @@ def _create_market(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instru
         base_mint=_req(n, "base_mint"),
         quote_mint=_req(n, "quote_mint"),
         collect_fee_admin=_req(n, "collect_fee_admin"),
-        args=_create_market_args(a),
+        args=a,
         check_name=False,
     )
 
@@ -301,7 +216,7 @@ def _create_account(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instr
         owner=_req(n, "owner"),
         market=_req(n, "market"),
         open_orders_account=_req(n, "open_orders_account"),
-        name=a["name"],
+        name=a.name,
         delegate=n["delegate_account"],
         open_orders_indexer=n["open_orders_indexer"],
         check_name=False,
@@ -334,21 +249,13 @@ def _set_delegate(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruc
 
 
 def _place_take_order(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
-    args = PlaceTakeOrderArgs(
-        Side(a["side"]),
-        _int(a["price_lots"]),
-        _int(a["max_base_lots"]),
-        _int(a["max_quote_lots_including_fees"]),
-        PlaceOrderType(a["order_type"]),
-        a["limit"],
-    )
     return ix.place_take_order(
         k,
         signer=_req(n, "signer"),
         penalty_payer=_req(n, "penalty_payer"),
         user_base_account=_req(n, "user_base_account"),
         user_quote_account=_req(n, "user_quote_account"),
-        args=args,
+        args=a,
         remaining_accounts=rem,
     )
 
@@ -358,7 +265,7 @@ def _cancel_order(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruc
         k,
         signer=_req(n, "signer"),
         open_orders_account=_req(n, "open_orders_account"),
-        order_id=_int(a["order_id"]),
+        order_id=a.order_id,
     )
 
 
@@ -367,28 +274,26 @@ def _cancel_by_client_id(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> 
         k,
         signer=_req(n, "signer"),
         open_orders_account=_req(n, "open_orders_account"),
-        client_order_id=_int(a["client_order_id"]),
+        client_order_id=a.client_order_id,
     )
 
 
 def _cancel_all(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
-    side = None if a["side_option"] is None else Side(a["side_option"])
     return ix.cancel_all_orders(
         k,
         signer=_req(n, "signer"),
         open_orders_account=_req(n, "open_orders_account"),
-        side_option=side,
-        limit=a["limit"],
+        side_option=a.side_option,
+        limit=a.limit,
     )
 
 
 def _consume(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
-    return ix.consume_events(k, limit=_int(a["limit"]), open_orders_accounts=rem)
+    return ix.consume_events(k, limit=a.limit, open_orders_accounts=rem)
 
 
 def _consume_given(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
-    slots = [_int(s) for s in a["slots"]]
-    return ix.consume_given_events(k, slots=slots, open_orders_accounts=rem)
+    return ix.consume_given_events(k, slots=a.slots, open_orders_accounts=rem)
 
 
 def _settle(n: Named, k: ix.MarketKeys, a: Any, rem: Remaining) -> Instruction:
@@ -462,9 +367,9 @@ def test_golden_instruction_data_decodes_to_recorded_args(trace_name: str) -> No
             continue
         decoded = ix.decode_instruction(data)
         assert decoded.name == instruction["name"], step["name"]
-        expected = normalize_args(instruction["args"])
-        got = codec_args_json(decoded.args) if decoded.args is not None else {}
-        assert got == expected, f"{trace_name} step {step['index']} {instruction['name']}"
+        expected = args_from_json(instruction["name"], instruction["args"])
+        assert decoded.args == expected, f"{trace_name} step {step['index']} {instruction['name']}"
+        assert to_json(decoded.args) == to_json(expected)
         checked += 1
     assert checked > 0
 
@@ -482,9 +387,8 @@ def test_golden_instructions_reencode_to_recorded_bytes_and_metas(trace_name: st
             continue  # not a valid encoding by design (order type 5)
         keys = [Pubkey.from_string(a["pubkey"]) for a in instruction["accounts"]]
         named, remaining = ix.named_accounts(instruction["name"], keys)
-        built = BUILDERS[instruction["name"]](
-            named, market_keys(named, trace), instruction["args"], remaining
-        )
+        args = args_from_json(instruction["name"], instruction["args"])
+        built = BUILDERS[instruction["name"]](named, market_keys(named, trace), args, remaining)
         where = f"{trace_name} step {step['index']} {instruction['name']}"
         assert built.program_id == OPENBOOK_PROGRAM_ID
         assert bytes(built.data).hex() == instruction["data_hex"], where

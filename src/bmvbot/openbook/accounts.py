@@ -8,12 +8,6 @@ compare emulator-written accounts with recorded ones.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-from collections.abc import Mapping
-
-from solders.pubkey import Pubkey
-
 from bmvbot.core.errors import CodecError
 from bmvbot.core.types import Side
 from bmvbot.openbook.bookside import (
@@ -30,6 +24,7 @@ from bmvbot.openbook.event_heap import (
     FillEvent,
     decode_event_heap,
 )
+from bmvbot.openbook.jsonio import Json, to_json
 from bmvbot.openbook.market import MARKET_DISCRIMINATOR, Market, decode_market
 from bmvbot.openbook.open_orders import (
     OPEN_ORDERS_ACCOUNT_DISCRIMINATOR,
@@ -41,20 +36,7 @@ from bmvbot.openbook.open_orders import (
 )
 from bmvbot.openbook.spl import Mint, TokenAccount
 
-Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
 OpenBookAccount = Market | BookSide | EventHeap | OpenOrdersAccount | OpenOrdersIndexer
-
-_U128_FIELDS = frozenset(
-    {
-        "fees_accrued",
-        "fees_to_referrers",
-        "maker_volume",
-        "taker_volume_wo_oo",
-        "taker_volume",
-        "id",
-        "order_id",
-    }
-)
 _TREE_NAMES = {FIXED_TREE: "fixed", ORACLE_PEGGED_TREE: "oracle_pegged"}
 
 
@@ -76,25 +58,6 @@ def decode_account(data: bytes) -> OpenBookAccount:
     if disc == OPEN_ORDERS_INDEXER_DISCRIMINATOR:
         return decode_open_orders_indexer(data)
     raise CodecError(f"not an OpenBook V2 account: discriminator {disc.hex()}")
-
-
-def to_json(value: object, field: str = "") -> Json:
-    """Return ``value`` as JSON data: keys base58, u128 fields strings, enums their value."""
-    if value is None or isinstance(value, bool | str | float):
-        return value
-    if isinstance(value, enum.Enum):
-        return int(value.value)
-    if isinstance(value, int):
-        return str(value) if field in _U128_FIELDS else value
-    if isinstance(value, Pubkey):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [to_json(item, field) for item in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v, str(k)) for k, v in value.items()}
-    raise CodecError(f"cannot render {type(value).__name__} as JSON")
 
 
 def _side_word(side: Side) -> str:
