@@ -44,6 +44,7 @@ from bmvbot.exchange import (
     MarketParams,
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
+    PlaceOrdersArgs,
     PlaceOrderType,
     PlaceTakeOrderArgs,
     SelfTradeBehavior,
@@ -287,17 +288,18 @@ class GoldenReplay:
         return result.order_id
 
     def _batch(self, args: Json, acc: list[str], *, should_cancel: bool) -> object:
-        orders_type = PlaceOrderType.from_wire(args["orders_type"])
-        bids = [_entry(e) for e in args["bids"]]
-        asks = [_entry(e) for e in args["asks"]]
+        batch = PlaceOrdersArgs(
+            orders_type=PlaceOrderType.from_wire(args["orders_type"]),
+            bids=tuple(_entry(e) for e in args["bids"]),
+            asks=tuple(_entry(e) for e in args["asks"]),
+            limit=args["limit"],
+        )
         run = (
             self.exchange.cancel_all_and_place_orders
             if should_cancel
             else self.exchange.place_orders
         )
-        return run(
-            acc[0], acc[1], orders_type, bids, asks, args["limit"], acc[4], acc[3], self.now_s
-        )
+        return run(acc[0], acc[1], batch, acc[4], acc[3], self.now_s, acc[14:])
 
     def _place_orders(self, args: Json, acc: list[str]) -> object:
         return self._batch(args, acc, should_cancel=False)

@@ -10,7 +10,7 @@ once at the end (free balances first, then quote, then base). Any hard error und
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bmvbot.core.types import Side
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error
@@ -76,6 +76,7 @@ def run_batch(
     user_base_account: str,
     user_quote_account: str,
     now_s: int,
+    remaining: Mapping[str, OpenOrdersAccount],
 ) -> list[int | None]:
     """Run a prepared batch for ``account``; the caller checkpoints and rolls back on error.
 
@@ -96,7 +97,7 @@ def run_batch(
         order = _capped(
             market, account, prepared, wallet_base - base_amount, wallet_quote - quote_amount
         )
-        result = new_order(market, order, account, account.account_id, now_s, limit, {})
+        result = new_order(market, order, account, account.account_id, now_s, limit, remaining)
         if order.side is Side.BID:
             quote_amount += (
                 result.total_quote_taken_native

@@ -9,7 +9,7 @@ heap reproduces the program's 600 fixed slots, its free list and its FIFO ring, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bmvbot.core.types import Side
 
@@ -18,8 +18,7 @@ MAX_NUM_EVENTS = 600
 NO_NODE = 0xFFFF
 
 
-@dataclass(frozen=True, slots=True)
-class FillEvent:
+class FillEvent(NamedTuple):
     """A match between a taker and a resting (maker) order, at the maker's price.
 
     Attributes:
@@ -58,8 +57,7 @@ class FillEvent:
         return self.maker
 
 
-@dataclass(frozen=True, slots=True)
-class OutEvent:
+class OutEvent(NamedTuple):
     """An order removed from the book without a fill (expired or evicted).
 
     Attributes:

@@ -10,7 +10,7 @@ posted (if the type allows and the quote budget after fees buys at least one lot
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bmvbot.core.types import Side
 from bmvbot.exchange.book import BookSide
@@ -40,8 +40,7 @@ FILL_EVENT_REMAINING_LIMIT = 15
 """Fills of one order that may be applied inline to makers passed as remaining accounts."""
 
 
-@dataclass(frozen=True, slots=True)
-class NewOrder:
+class NewOrder(NamedTuple):
     """An order ready for matching (the program's ``Order``): validated, tif computed.
 
     Attributes:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from bmvbot.core.types import Side
 from bmvbot.exchange.errors import anchor_error
-
-if TYPE_CHECKING:
-    from bmvbot.exchange.events import FillEvent
+from bmvbot.exchange.events import FillEvent
 
 U64_MAX = (1 << 64) - 1
 I64_MAX = (1 << 63) - 1
@@ -135,6 +133,23 @@ class PlaceMultipleOrdersArgs:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceOrdersArgs:
+    """Arguments of ``place_orders`` / ``cancel_all_and_place_orders``.
+
+    Attributes:
+        orders_type: the type of every entry (PostOnly for a resting grid).
+        bids: bid entries, placed first (client ids 0..len(bids)-1).
+        asks: ask entries, placed after the bids.
+        limit: matching limit of each entry (the TS client uses 12).
+    """
+
+    orders_type: PlaceOrderType
+    bids: tuple[PlaceMultipleOrdersArgs, ...]
+    asks: tuple[PlaceMultipleOrdersArgs, ...]
+    limit: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceTakeOrderArgs:
     """Arguments of ``place_take_order`` (Market or ImmediateOrCancel only)."""
 
@@ -205,8 +220,7 @@ class RestingOrder:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderResult:
+class OrderResult(NamedTuple):
     """What one order did (the program's ``OrderWithAmounts``), in native units.
 
     Attributes:

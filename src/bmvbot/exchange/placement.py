@@ -1,0 +1,470 @@
+"""Order instructions: place_order, edit_order, place_take_order, the batches and cancels.
+
+Each method runs the program's checks in its order (account constraints, then arguments), then
+matching under a :class:`~bmvbot.exchange.state.Checkpoint`, and moves the tokens the order
+needs from the user's token account (free balances first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bmvbot.core.types import Side
+from bmvbot.exchange.batch import prepare_batch, run_batch
+from bmvbot.exchange.errors import (
+    OpenBookErrorCode,
+    openbook_error,
+)
+from bmvbot.exchange.ledger import TokenAccount
+from bmvbot.exchange.market import Market
+from bmvbot.exchange.matching import (
+    NewOrder,
+    cancel_all,
+    new_order,
+)
+from bmvbot.exchange.open_orders import (
+    OpenOrdersAccount,
+)
+from bmvbot.exchange.orders import (
+    OrderResult,
+    PlaceOrderArgs,
+    PlaceOrdersArgs,
+    PlaceOrderType,
+    PlaceTakeOrderArgs,
+    SelfTradeBehavior,
+    tif_from_expiry,
+)
+from bmvbot.exchange.state import Checkpoint, ExchangeState
+
+
+class PlacementInstructions(ExchangeState):
+    """Placement and cancellation instructions over an :class:`ExchangeState`."""
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def place_order(
+        self,
+        signer: str,
+        account_id: str,
+        args: PlaceOrderArgs,
+        user_token_account: str,
+        now_s: int,
+        remaining_accounts: Sequence[str] = (),
+    ) -> OrderResult:
+        """Place one order (``place_order``); ``result.order_id`` is the return data.
+
+        ``user_token_account`` pays the shortfall (quote for a bid, base for an ask) beyond
+        the account's free balance. ``remaining_accounts`` are maker OpenOrders accounts whose
+        fills are applied at once (at most 15).
+
+        Raises:
+            ExchangeError: 6034, 6008, 6004, 6030, and every error of matching; SPL errors.
+        """
+        account, market = self._trading_account(signer, account_id)
+        tokens = self._side_tokens(market, args.side, user_token_account)
+        if args.price_lots < 1:
+            raise _price_error(args.price_lots)
+        tif = tif_from_expiry(args.expiry_timestamp, now_s)
+        if tif is None:
+            return OrderResult.skipped()
+        remaining = self._remaining(remaining_accounts)
+        checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
+        try:
+            result = self._place_order(
+                market,
+                account,
+                signer,
+                _new_order(args, tif),
+                args.limit,
+                user_token_account,
+                now_s,
+                remaining,
+            )
+        except BaseException:
+            checkpoint.rollback()
+            raise
+        checkpoint.commit()
+        return result
+
+    def _side_tokens(
+        self, market: Market, side: Side, user_token_account: str
+    ) -> list[TokenAccount]:
+        # a bid pays quote into the quote vault, an ask base into the base vault
+        params = market.params
+        if side is Side.BID:
+            vault_id, mint = market.accounts.quote_vault, params.quote_mint
+        else:
+            vault_id, mint = market.accounts.base_vault, params.base_mint
+        return [self._require_token(user_token_account, mint), self.ledger.get(vault_id)]
+
+    def _pair_tokens(
+        self, market: Market, user_base_account: str, user_quote_account: str
+    ) -> list[TokenAccount]:
+        vaults = market.accounts
+        return [
+            self._require_token(user_base_account, market.params.base_mint),
+            self._require_token(user_quote_account, market.params.quote_mint),
+            self.ledger.get(vaults.base_vault),
+            self.ledger.get(vaults.quote_vault),
+        ]
+
+    def _place_order(
+        self,
+        market: Market,
+        account: OpenOrdersAccount,
+        signer: str,
+        order: NewOrder,
+        limit: int,
+        user_token_account: str,
+        now_s: int,
+        remaining: Mapping[str, OpenOrdersAccount],
+    ) -> OrderResult:
+        if order.max_base_lots < 0 or order.max_quote_lots_including_fees < 0:
+            raise _lots_error(order.max_base_lots, order.max_quote_lots_including_fees)
+        market.require_not_expired(now_s)
+        heap = market.event_heap
+        events_before = heap.count
+        result = new_order(market, order, account, account.account_id, now_s, limit, remaining)
+        if order.side is Side.BID:
+            needed = (
+                result.total_quote_taken_native
+                + result.posted_quote_native
+                + result.taker_fees_native
+                + result.maker_fees_native
+            )
+            from_free = min(needed, account.quote_free_native)
+            account.quote_free_native -= from_free
+            deposit = needed - from_free
+            market.quote_deposit_total += deposit
+            vault = market.accounts.quote_vault
+        else:
+            needed = result.total_base_taken_native + result.posted_base_native
+            from_free = min(needed, account.base_free_native)
+            account.base_free_native -= from_free
+            deposit = needed - from_free
+            market.base_deposit_total += deposit
+            vault = market.accounts.base_vault
+        if heap.count > events_before:
+            account.penalty_heap_count += 1
+        self.ledger.transfer(user_token_account, vault, deposit, signer)
+        return result
+
+    def edit_order(
+        self,
+        signer: str,
+        account_id: str,
+        client_order_id: int,
+        expected_cancel_size: int,
+        args: PlaceOrderArgs,
+        user_token_account: str,
+        now_s: int,
+        remaining_accounts: Sequence[str] = (),
+    ) -> OrderResult:
+        """Cancel the first order with ``client_order_id`` and re-place what was filled meanwhile.
+
+        v1.7: the new order is placed only when ``expected_cancel_size`` exceeds the quantity
+        cancelled (something was filled), with ``max_base_lots`` reduced by that difference.
+
+        Raises:
+            ExchangeError: 6008, 6007 (negative expected size), 6038 (no such client id), and
+                the errors of ``place_order``.
+        """
+        account, market = self._trading_account(signer, account_id)
+        tokens = self._side_tokens(market, args.side, user_token_account)
+        if args.price_lots < 1:
+            raise _price_error(args.price_lots)
+        tif = tif_from_expiry(args.expiry_timestamp, now_s)
+        if tif is None:
+            return OrderResult.skipped()
+        if expected_cancel_size < 0:
+            raise openbook_error(
+                OpenBookErrorCode.INVALID_INPUT_CANCEL_SIZE,
+                f"expected_cancel_size must be >= 0, was {expected_cancel_size}",
+            )
+        remaining = self._remaining(remaining_accounts)
+        checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
+        try:
+            cancelled = self._cancel_by_client_order_id(market, account, client_order_id)
+            filled = expected_cancel_size - cancelled
+            result = OrderResult.skipped()
+            if filled > 0 and args.max_base_lots > filled:
+                order = _new_order(args, tif, max_base_lots=args.max_base_lots - filled)
+                result = self._place_order(
+                    market,
+                    account,
+                    signer,
+                    order,
+                    args.limit,
+                    user_token_account,
+                    now_s,
+                    remaining,
+                )
+        except BaseException:
+            checkpoint.rollback()
+            raise
+        checkpoint.commit()
+        return result
+
+    def place_take_order(
+        self,
+        signer: str,
+        market_id: str,
+        args: PlaceTakeOrderArgs,
+        user_base_account: str,
+        user_quote_account: str,
+        now_s: int,
+        remaining_accounts: Sequence[str] = (),
+    ) -> OrderResult:
+        """Take liquidity without an OpenOrders account, settling in the same instruction.
+
+        Raises:
+            ExchangeError: 6008, 6010 (not Market or IOC), 6004, 6030, matching errors, SPL
+                errors.
+        """
+        market = self.market(market_id)
+        tokens = self._pair_tokens(market, user_base_account, user_quote_account)
+        if args.price_lots < 1:
+            raise _price_error(args.price_lots)
+        if args.order_type not in (PlaceOrderType.MARKET, PlaceOrderType.IMMEDIATE_OR_CANCEL):
+            raise openbook_error(
+                OpenBookErrorCode.INVALID_INPUT_ORDER_TYPE,
+                f"place_take_order needs Market or ImmediateOrCancel, was {args.order_type.name}",
+            )
+        if args.max_base_lots < 0 or args.max_quote_lots_including_fees < 0:
+            raise _lots_error(args.max_base_lots, args.max_quote_lots_including_fees)
+        market.require_not_expired(now_s)
+        remaining = self._remaining(remaining_accounts)
+        checkpoint = Checkpoint(market, remaining.values(), tokens)
+        order = NewOrder(
+            args.side,
+            args.price_lots,
+            args.max_base_lots,
+            args.max_quote_lots_including_fees,
+            0,
+            0,
+            SelfTradeBehavior.DECREMENT_TAKE,
+            args.order_type,
+        )
+        try:
+            result = new_order(market, order, None, signer, now_s, args.limit, remaining)
+            self._settle_take(
+                market, args.side, result, signer, user_base_account, user_quote_account
+            )
+        except BaseException:
+            checkpoint.rollback()
+            raise
+        checkpoint.commit()
+        return result
+
+    def _settle_take(
+        self,
+        market: Market,
+        side: Side,
+        result: OrderResult,
+        signer: str,
+        user_base_account: str,
+        user_quote_account: str,
+    ) -> None:
+        # v1.7 charges a take order only the makers' rebates, not the referrer share
+        makers_rebates = result.taker_fees_native - result.referrer_amount_native
+        base = result.total_base_taken_native
+        vaults = market.accounts
+        authority = vaults.market_authority
+        if side is Side.BID:
+            paid = result.total_quote_taken_native + makers_rebates
+            market.base_deposit_total -= base
+            market.quote_deposit_total += paid
+            self.ledger.transfer(user_quote_account, vaults.quote_vault, paid, signer)
+            self.ledger.transfer(vaults.base_vault, user_base_account, base, authority)
+        else:
+            received = result.total_quote_taken_native - makers_rebates
+            market.base_deposit_total += base
+            market.quote_deposit_total -= received
+            self.ledger.transfer(user_base_account, vaults.base_vault, base, signer)
+            self.ledger.transfer(vaults.quote_vault, user_quote_account, received, authority)
+
+    def place_orders(
+        self,
+        signer: str,
+        account_id: str,
+        args: PlaceOrdersArgs,
+        user_base_account: str,
+        user_quote_account: str,
+        now_s: int,
+        remaining_accounts: Sequence[str] = (),
+    ) -> list[int | None]:
+        """Place a batch without cancelling first (``place_orders``); return the ids.
+
+        Raises:
+            ExchangeError: see ``cancel_all_and_place_orders``.
+        """
+        return self._batch(
+            signer, account_id, args, (user_base_account, user_quote_account), now_s,
+            remaining_accounts, should_cancel=False,
+        )  # fmt: skip
+
+    def cancel_all_and_place_orders(
+        self,
+        signer: str,
+        account_id: str,
+        args: PlaceOrdersArgs,
+        user_base_account: str,
+        user_quote_account: str,
+        now_s: int,
+        remaining_accounts: Sequence[str] = (),
+    ) -> list[int | None]:
+        """Cancel every order of the account, then place bids, then asks; return the ids.
+
+        One id (or None when nothing rests) per entry that had not expired. ``args.limit`` is
+        the matching limit of each entry. Short funds shrink or drop entries silently.
+
+        Raises:
+            ExchangeError: 6034, 6008, 6030, 6004, matching errors (6036 OpenOrdersFull, 6000,
+                ...), SPL errors; the whole instruction is undone.
+        """
+        return self._batch(
+            signer, account_id, args, (user_base_account, user_quote_account), now_s,
+            remaining_accounts, should_cancel=True,
+        )  # fmt: skip
+
+    def _batch(
+        self,
+        signer: str,
+        account_id: str,
+        args: PlaceOrdersArgs,
+        user_tokens: tuple[str, str],
+        now_s: int,
+        remaining_accounts: Sequence[str],
+        *,
+        should_cancel: bool,
+    ) -> list[int | None]:
+        account, market = self._trading_account(signer, account_id)
+        user_base_account, user_quote_account = user_tokens
+        tokens = self._pair_tokens(market, user_base_account, user_quote_account)
+        orders = prepare_batch(args.orders_type, args.bids, args.asks, now_s)
+        remaining = self._remaining(remaining_accounts)
+        checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
+        try:
+            order_ids = run_batch(
+                self.ledger,
+                market,
+                account,
+                signer,
+                orders,
+                should_cancel=should_cancel,
+                limit=args.limit,
+                user_base_account=user_base_account,
+                user_quote_account=user_quote_account,
+                now_s=now_s,
+                remaining=remaining,
+            )
+        except BaseException:
+            checkpoint.rollback()
+            raise
+        checkpoint.commit()
+        return order_ids
+
+    # -- cancels -----------------------------------------------------------------------------
+
+    def cancel_order(self, signer: str, account_id: str, order_id: int) -> int:
+        """Cancel the order ``order_id``; return the base lots released.
+
+        Raises:
+            ExchangeError: 6034, 6011 (id 0), 6038 (not in the account), 6025 (not on the book).
+        """
+        account, market = self._trading_account(signer, account_id)
+        if order_id <= 0:
+            raise openbook_error(
+                OpenBookErrorCode.INVALID_INPUT_ORDER_ID, f"order_id must be > 0, was {order_id}"
+            )
+        slot = account.find_slot_by_order_id(order_id)
+        if slot is None:
+            raise openbook_error(
+                OpenBookErrorCode.OPEN_ORDERS_ORDER_NOT_FOUND,
+                f"order {order_id} is not in account {account_id}",
+            )
+        return self._cancel_slot(market, account, slot)
+
+    def cancel_order_by_client_order_id(
+        self, signer: str, account_id: str, client_order_id: int
+    ) -> int:
+        """Cancel the first order with ``client_order_id``; return its base lots (v1.7).
+
+        Raises:
+            ExchangeError: 6034, 6038 (no order with that client id), 6025.
+        """
+        account, market = self._trading_account(signer, account_id)
+        return self._cancel_by_client_order_id(market, account, client_order_id)
+
+    def _cancel_by_client_order_id(
+        self, market: Market, account: OpenOrdersAccount, client_order_id: int
+    ) -> int:
+        slot = account.find_slot_by_client_order_id(client_order_id)
+        if slot is None:
+            raise openbook_error(
+                OpenBookErrorCode.OPEN_ORDERS_ORDER_NOT_FOUND,
+                f"client order id {client_order_id} is not in account {account.account_id}",
+            )
+        return self._cancel_slot(market, account, slot)
+
+    def _cancel_slot(self, market: Market, account: OpenOrdersAccount, slot: int) -> int:
+        entry = account.slots[slot]
+        if entry is None:
+            raise KeyError(slot)
+        book = market.book_side(entry.side)
+        order = book.by_id.get(entry.order_id)
+        if order is None:
+            raise openbook_error(
+                OpenBookErrorCode.ORDER_ID_NOT_FOUND,
+                f"order {entry.order_id} is no longer on the book (filled or expired)",
+            )
+        book.remove(order)
+        account.cancel_order(
+            order.owner_slot,
+            order.quantity,
+            market.base_lot_size,
+            market.quote_lot_size,
+            market.maker_fee,
+        )
+        return order.quantity
+
+    def cancel_all_orders(
+        self, signer: str, account_id: str, side: Side | None = None, limit: int = 255
+    ) -> int:
+        """Cancel the account's orders (of one side, if given), walking slots 0..23.
+
+        At most ``limit`` slots are processed; a slot whose order already left the book is
+        skipped but still counts. Returns the base lots released.
+
+        Raises:
+            ExchangeError: 6034.
+        """
+        account, market = self._trading_account(signer, account_id)
+        return cancel_all(market, account, side, limit)
+
+
+def _new_order(args: PlaceOrderArgs, tif: int, max_base_lots: int | None = None) -> NewOrder:
+    return NewOrder(
+        args.side,
+        args.price_lots,
+        args.max_base_lots if max_base_lots is None else max_base_lots,
+        args.max_quote_lots_including_fees,
+        args.client_order_id,
+        tif,
+        args.self_trade_behavior,
+        args.order_type,
+    )
+
+
+def _price_error(price_lots: int) -> Exception:
+    return openbook_error(
+        OpenBookErrorCode.INVALID_INPUT_PRICE_LOTS, f"price_lots must be >= 1, was {price_lots}"
+    )
+
+
+def _lots_error(max_base_lots: int, max_quote_lots: int) -> Exception:
+    return openbook_error(
+        OpenBookErrorCode.INVALID_INPUT_LOTS,
+        f"max_base_lots ({max_base_lots}) and max_quote_lots_including_fees ({max_quote_lots}) "
+        "must be >= 0",
+    )
