@@ -10,10 +10,13 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from operator import attrgetter
 
 from bmvbot.core.config import GuardParams
 from bmvbot.core.errors import InvariantError
 from bmvbot.core.types import NS_PER_S, Grid, Level
+
+_PRICE_SIZE = attrgetter("price_lots", "size_base_lots")
 
 
 class RebalanceReason(enum.Enum):
@@ -167,6 +170,13 @@ def check_entropy(observation: GuardObservation, params: GuardParams) -> str | N
     )
 
 
+_CHECKS = (
+    (RebalanceReason.DEVIATION, check_deviation),
+    (RebalanceReason.PROXIMITY, check_proximity),
+    (RebalanceReason.ENTROPY, check_entropy),
+)
+
+
 def fired_guard(observation: GuardObservation, params: GuardParams) -> tuple[RebalanceReason, str]:
     """Return the first guard that fires, in the order INITIAL, DEVIATION, PROXIMITY, ENTROPY.
 
@@ -174,12 +184,7 @@ def fired_guard(observation: GuardObservation, params: GuardParams) -> tuple[Reb
     """
     if observation.resting.is_empty:
         return RebalanceReason.INITIAL, "no resting orders"
-    checks = (
-        (RebalanceReason.DEVIATION, check_deviation),
-        (RebalanceReason.PROXIMITY, check_proximity),
-        (RebalanceReason.ENTROPY, check_entropy),
-    )
-    for reason, check in checks:
+    for reason, check in _CHECKS:
         detail = check(observation, params)
         if detail is not None:
             return reason, detail
@@ -191,18 +196,19 @@ def _sides_match(
 ) -> bool:
     if len(resting) != len(target):
         return False
-    for old, new in zip(sorted(resting, key=_price), sorted(target, key=_price), strict=True):
-        if abs(old.price_lots - new.price_lots) > params.tolerance_price_lots:
-            return False
-        if abs(old.size_base_lots - new.size_base_lots) > (
-            params.tolerance_size_fraction * new.size_base_lots
+    # pair by price rank: a resting grid read back from the chain need not be sorted
+    old_levels = sorted(map(_PRICE_SIZE, resting))
+    new_levels = sorted(map(_PRICE_SIZE, target))
+    if old_levels == new_levels:
+        return True
+    price_tolerance = params.tolerance_price_lots
+    size_tolerance = params.tolerance_size_fraction
+    for (old_price, old_size), (new_price, new_size) in zip(old_levels, new_levels, strict=True):
+        if abs(old_price - new_price) > price_tolerance or (
+            abs(old_size - new_size) > size_tolerance * new_size
         ):
             return False
     return True
-
-
-def _price(level: Level) -> int:
-    return level.price_lots
 
 
 def is_material_change(resting: Grid, target: Grid, params: GuardParams) -> bool:

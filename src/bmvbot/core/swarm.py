@@ -13,10 +13,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, gt, lt
 
 from bmvbot.core.config import SwarmParams
 from bmvbot.core.errors import ConfigError, InvariantError
 from bmvbot.core.types import FEES_SCALE, BaseLots, Grid, Level, QuoteLots, Side, WalletId
+
+_BID = Side.BID
+_ASK = Side.ASK
+_PRICE = attrgetter("price_lots")
+_IDENTITY = attrgetter("side", "price_lots", "size_base_lots")
 
 
 def rotation_epoch(now_ns: int, tick_interval_ns: int) -> int:
@@ -52,9 +58,10 @@ def wallet_index(segment_index: int, now_ns: int, wallet_count: int, tick_interv
 def bid_quote_lots_needed(price_lots: int, size_base_lots: int, maker_fee_ppm: int = 0) -> int:
     """Return the quote lots a post-only bid of ``size_base_lots`` at ``price_lots`` locks.
 
-    ``B * P`` quote lots; with a positive maker fee the smallest ``Q`` with
-    ``Q - ceil(Q * fee / 1e6) >= B * P``, because the program takes the fee out of the budget
-    (openbook-v2.md section 6.4). A rebate or zero fee needs no margin.
+    ``N = B * P`` quote lots; with a positive maker fee the smallest ``Q`` with
+    ``Q - ceil(Q * fee / 1e6) >= N``, because the program takes the fee out of the budget
+    (openbook-v2.md section 6.4), which is ``ceil(N * 1e6 / (1e6 - fee))``. A rebate or zero
+    fee needs no margin.
 
     Raises:
         ConfigError: ``maker_fee_ppm`` is 100 % or more (no budget could rest the order).
@@ -67,11 +74,9 @@ def bid_quote_lots_needed(price_lots: int, size_base_lots: int, maker_fee_ppm: i
             f"market.maker_fee_ppm must be below {FEES_SCALE}, was {maker_fee_ppm}",
             key="market.maker_fee_ppm",
         )
-    needed = -(-notional * FEES_SCALE // (FEES_SCALE - maker_fee_ppm))
-    # the ceil of the fee can leave the first guess one lot short
-    while needed - -(-needed * maker_fee_ppm // FEES_SCALE) < notional:
-        needed += 1
-    return needed
+    # Q = ceil(N * S / (S - f)) gives Q * (S - f) >= N * S, i.e. the integer Q - N is at
+    # least Q * f / S and so at least its ceil; Q - 1 falls short by the same argument
+    return -(-notional * FEES_SCALE // (FEES_SCALE - maker_fee_ppm))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +123,47 @@ class WalletOrders:
 class Allocation:
     """The grid spread over the swarm: one entry per wallet, in swarm order, plus what is left.
 
+    The per-wallet orders are kept as parallel tuples (``bids[i]`` and ``asks[i]`` belong to
+    ``wallet_ids[i]``), which keeps the per-tick allocation cheap; ``wallets`` and
+    ``orders_of`` give them as ``WalletOrders``.
+
     Attributes:
-        wallets: every wallet of the swarm, empty ones included (they must cancel what rests).
+        wallet_ids: every wallet of the swarm, empty ones included (they must cancel what
+            rests).
+        bids: per wallet, its bids best first.
+        asks: per wallet, its asks best first.
         unplaced: levels no wallet could take (no free slot or not enough funds), grid order.
+
+    Raises:
+        InvariantError: the three per-wallet tuples differ in length.
     """
 
-    wallets: tuple[WalletOrders, ...]
+    wallet_ids: tuple[WalletId, ...]
+    bids: tuple[tuple[Level, ...], ...]
+    asks: tuple[tuple[Level, ...], ...]
     unplaced: tuple[Level, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not len(self.wallet_ids) == len(self.bids) == len(self.asks):
+            raise InvariantError(
+                f"allocation needs bids and asks for each of {len(self.wallet_ids)} wallets, "
+                f"was {len(self.bids)} bid and {len(self.asks)} ask entries"
+            )
+
+    @classmethod
+    def of(cls, wallets: Sequence[WalletOrders], unplaced: tuple[Level, ...] = ()) -> Allocation:
+        """Return the allocation that gives each wallet the orders listed for it."""
+        return cls(
+            tuple(orders.wallet for orders in wallets),
+            tuple(orders.bids for orders in wallets),
+            tuple(orders.asks for orders in wallets),
+            unplaced,
+        )
+
+    @property
+    def wallets(self) -> tuple[WalletOrders, ...]:
+        """Return every wallet's orders, in swarm order."""
+        return tuple(map(WalletOrders, self.wallet_ids, self.bids, self.asks))
 
     def orders_of(self, wallet: WalletId) -> WalletOrders:
         """Return the orders of ``wallet``.
@@ -132,10 +171,11 @@ class Allocation:
         Raises:
             KeyError: the wallet is not part of the allocation.
         """
-        for orders in self.wallets:
-            if orders.wallet == wallet:
-                return orders
-        raise KeyError(wallet)
+        try:
+            index = self.wallet_ids.index(wallet)
+        except ValueError:
+            raise KeyError(wallet) from None
+        return WalletOrders(wallet, self.bids[index], self.asks[index])
 
 
 def check_uncrossed(grid: Grid) -> None:
@@ -145,24 +185,17 @@ def check_uncrossed(grid: Grid) -> None:
         InvariantError: two levels of a side are out of order or on one tick, a level sits on
             the wrong side's tuple, or a bid is at or above an ask.
     """
-    previous = None
-    for level in grid.bids:
-        if level.side is not Side.BID or (previous is not None and level.price_lots >= previous):
-            raise InvariantError(
-                f"grid bids must be bids with strictly falling prices, was {grid.bids}"
-            )
-        previous = level.price_lots
-    previous = None
-    for level in grid.asks:
-        if level.side is not Side.ASK or (previous is not None and level.price_lots <= previous):
-            raise InvariantError(
-                f"grid asks must be asks with strictly rising prices, was {grid.asks}"
-            )
-        previous = level.price_lots
-    if grid.bids and grid.asks and grid.bids[0].price_lots >= grid.asks[0].price_lots:
+    bid_prices = [level.price_lots for level in grid.bids if level.side is _BID]
+    if len(bid_prices) != len(grid.bids) or not all(map(gt, bid_prices, bid_prices[1:])):
         raise InvariantError(
-            f"crossed grid: best bid {grid.bids[0].price_lots} is at or above best ask "
-            f"{grid.asks[0].price_lots} ticks"
+            f"grid bids must be bids with strictly falling prices, was {grid.bids}"
+        )
+    ask_prices = [level.price_lots for level in grid.asks if level.side is _ASK]
+    if len(ask_prices) != len(grid.asks) or not all(map(lt, ask_prices, ask_prices[1:])):
+        raise InvariantError(f"grid asks must be asks with strictly rising prices, was {grid.asks}")
+    if bid_prices and ask_prices and bid_prices[0] >= ask_prices[0]:
+        raise InvariantError(
+            f"crossed grid: best bid {bid_prices[0]} is at or above best ask {ask_prices[0]} ticks"
         )
 
 
@@ -227,29 +260,29 @@ def allocate(
     epoch = rotation_epoch(now_ns, params.tick_interval_ns)
     bid_group, ask_group = side_groups(len(wallets), params.is_side_split)
     slots = [params.max_orders_per_account - funds.blocked_slots for funds in wallets]
-    bid_costs = [
-        bid_quote_lots_needed(level.price_lots, level.size_base_lots, maker_fee_ppm)
-        for level in grid.bids
-    ]
-    ask_costs = [int(level.size_base_lots) for level in grid.asks]
-    bids, bid_unplaced = _spread(
-        grid.bids, bid_costs, [int(funds.quote_lots) for funds in wallets], slots, bid_group, epoch
-    )
-    asks, ask_unplaced = _spread(
-        grid.asks, ask_costs, [int(funds.base_lots) for funds in wallets], slots, ask_group, epoch
-    )
+    if maker_fee_ppm > 0:
+        bid_costs = [
+            bid_quote_lots_needed(level.price_lots, level.size_base_lots, maker_fee_ppm)
+            for level in grid.bids
+        ]
+    else:
+        bid_costs = [level.price_lots * level.size_base_lots for level in grid.bids]
+    quote_lots: list[int] = [funds.quote_lots for funds in wallets]
+    base_lots: list[int] = [funds.base_lots for funds in wallets]
+    ask_costs: list[int] = [level.size_base_lots for level in grid.asks]
+    bids, bid_unplaced = _spread(grid.bids, bid_costs, quote_lots, slots, bid_group, epoch)
+    asks, ask_unplaced = _spread(grid.asks, ask_costs, base_lots, slots, ask_group, epoch)
     return Allocation(
-        wallets=tuple(
-            WalletOrders(funds.wallet, tuple(bids[i]), tuple(asks[i]))
-            for i, funds in enumerate(wallets)
-        ),
-        unplaced=tuple(bid_unplaced + ask_unplaced),
+        tuple(funds.wallet for funds in wallets),
+        tuple(map(tuple, bids)),
+        tuple(map(tuple, asks)),
+        tuple(bid_unplaced + ask_unplaced),
     )
 
 
 def _spread(
     levels: tuple[Level, ...],
-    costs: Sequence[int],
+    costs: list[int],
     funds: list[int],
     slots: list[int],
     group: range,
@@ -258,20 +291,21 @@ def _spread(
     # funds and slots are consumed in place: the bid pass leaves fewer slots for the asks
     placed: list[list[Level]] = [[] for _ in funds]
     unplaced: list[Level] = []
-    size = len(group)
-    first = group.start
-    for segment, level in enumerate(levels):
-        cost = costs[segment]
-        start = segment + epoch
-        for offset in range(size):
-            position = first + (start + offset) % size
-            if slots[position] > 0 and funds[position] >= cost:
-                slots[position] -= 1
-                funds[position] -= cost
-                placed[position].append(level)
+    first, end = group.start, group.stop
+    # the rotation's wallet for segment 0; each next segment is the next wallet of the group
+    position = first + epoch % len(group)
+    for level, cost in zip(levels, costs, strict=True):
+        target = position
+        while slots[target] <= 0 or funds[target] < cost:
+            target = target + 1 if target + 1 < end else first
+            if target == position:
+                unplaced.append(level)
                 break
         else:
-            unplaced.append(level)
+            slots[target] -= 1
+            funds[target] -= cost
+            placed[target].append(level)
+        position = position + 1 if position + 1 < end else first
     return placed, unplaced
 
 
@@ -342,8 +376,10 @@ class _Bounds:
         return bid_crosses or ask_crosses
 
 
-def _sort_key(level: Level) -> tuple[int, int, int]:
-    return (level.side, level.price_lots, level.size_base_lots)
+def _blockers(wallet: WalletId, stale: dict[WalletId, _Bounds], placed: _Bounds) -> set[WalletId]:
+    return {
+        other for other, bounds in stale.items() if other != wallet and bounds.is_crossed_by(placed)
+    }
 
 
 def plan_replacement(
@@ -366,44 +402,38 @@ def plan_replacement(
     Raises:
         InvariantError: the allocation is crossed.
     """
-    new_orders = {orders.wallet: orders for orders in allocation.wallets}
     check_uncrossed(
         Grid(
-            tuple(sorted((b for o in allocation.wallets for b in o.bids), key=_sort_key)[::-1]),
-            tuple(sorted((a for o in allocation.wallets for a in o.asks), key=_sort_key)),
+            tuple(sorted((b for bids in allocation.bids for b in bids), key=_PRICE, reverse=True)),
+            tuple(sorted((a for asks in allocation.asks for a in asks), key=_PRICE)),
         )
     )
-    order = list(new_orders) + sorted(set(resting) - set(new_orders))
+    new_orders = {orders.wallet: orders for orders in allocation.wallets}
     empty = WalletOrders(WalletId(""))
     pending = [
         wallet
-        for wallet in order
-        if sorted(resting.get(wallet, ()), key=_sort_key)
-        != sorted(new_orders.get(wallet, empty).levels, key=_sort_key)
+        for wallet in [*new_orders, *sorted(set(resting) - set(new_orders))]
+        if sorted(map(_IDENTITY, resting.get(wallet, ())))
+        != sorted(map(_IDENTITY, new_orders.get(wallet, empty).levels))
     ]
     stale = {wallet: _Bounds.of(resting.get(wallet, ())) for wallet in pending}
-    placed = {wallet: _Bounds.of(new_orders.get(wallet, empty).levels) for wallet in pending}
+    # blockers[w]: the wallets whose stale orders w's new orders would cross
+    blockers = {
+        wallet: _blockers(wallet, stale, _Bounds.of(new_orders.get(wallet, empty).levels))
+        for wallet in pending
+    }
     steps: list[ReplacementStep] = []
     while pending:
-        wallet = next(
-            (
-                w
-                for w in pending
-                if not any(stale[v].is_crossed_by(placed[w]) for v in stale if v != w)
-            ),
-            None,
-        )
+        wallet = next((w for w in pending if not blockers[w]), None)
         if wallet is None:
-            wallet = max(
-                stale,
-                key=lambda v: sum(stale[v].is_crossed_by(placed[w]) for w in pending if w != v),
-            )
+            # everyone waits on someone: the wallet most others wait on cancels first
+            wallet = max(pending, key=lambda v: sum(v in blockers[w] for w in pending))
             steps.append(ReplacementStep(wallet, StepKind.CANCEL))
-            del stale[wallet]
-            continue
-        orders = new_orders.get(wallet, empty)
-        kind = StepKind.REPLACE if orders.levels else StepKind.CANCEL
-        steps.append(ReplacementStep(wallet, kind, orders.bids, orders.asks))
-        pending.remove(wallet)
-        stale.pop(wallet, None)
+        else:
+            orders = new_orders.get(wallet, empty)
+            kind = StepKind.REPLACE if orders.levels else StepKind.CANCEL
+            steps.append(ReplacementStep(wallet, kind, orders.bids, orders.asks))
+            pending.remove(wallet)
+        for waiting in blockers.values():
+            waiting.discard(wallet)
     return ReplacementPlan(tuple(steps))

@@ -95,8 +95,13 @@ def test_wallet_funds_negative_raises_invariant_error() -> None:
         WalletFunds(wallet(0), BaseLots(-1), QuoteLots(0))
 
 
+def test_allocation_mismatched_entries_raise_invariant_error() -> None:
+    with pytest.raises(InvariantError, match="for each of 2 wallets, was 1 bid and 2 ask"):
+        Allocation((wallet(0), wallet(1)), ((),), ((), ()))
+
+
 def test_allocation_orders_of_unknown_wallet_raises_key_error() -> None:
-    allocation = Allocation((WalletOrders(wallet(0), (bid(9),), (ask(11),)),))
+    allocation = Allocation.of((WalletOrders(wallet(0), (bid(9),), (ask(11),)),))
 
     assert allocation.orders_of(wallet(0)).levels == (bid(9), ask(11))
     with pytest.raises(KeyError):
@@ -310,7 +315,7 @@ def test_plan_replacement_wallet_without_new_orders_gets_cancel_step() -> None:
 def test_plan_replacement_mixed_wallets_cycle_cancels_one_wallet_first() -> None:
     # both wallets' new bids sit above the other's stale ask: no single pass exists
     resting = {wallet(0): (bid(98), ask(101)), wallet(1): (bid(97), ask(102))}
-    new = Allocation(
+    new = Allocation.of(
         (
             WalletOrders(wallet(0), (bid(103),), (ask(106),)),
             WalletOrders(wallet(1), (bid(104),), (ask(107),)),
@@ -328,7 +333,7 @@ def test_plan_replacement_mixed_wallets_cycle_cancels_one_wallet_first() -> None
 
 
 def test_plan_replacement_crossed_allocation_raises_invariant_error() -> None:
-    new = Allocation(
+    new = Allocation.of(
         (WalletOrders(wallet(0), (bid(103),)), WalletOrders(wallet(1), (), (ask(103),)))
     )
 
