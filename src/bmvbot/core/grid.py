@@ -15,6 +15,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from bmvbot.core.book import front_run, scan_walls
 from bmvbot.core.config import GridParams
@@ -25,9 +26,7 @@ from bmvbot.core.types import (
     L2Snapshot,
     Level,
     MarketSpec,
-    Rounding,
     Side,
-    quantize,
 )
 
 MAX_PRICE_LOTS = 2**63 - 1
@@ -70,28 +69,32 @@ def _bid_cost_quote_lots(prices: list[int], sizes: list[int], fee_ppm: int) -> i
 
 
 def _level_sizes(depth_base_lots: int, params: GridParams) -> list[int]:
-    # spec 3.1 sizes; 0 marks a level dropped for being below the minimum size
-    count = params.levels_per_side
-    weights = [params.size_multiplier ** (n - 1) for n in range(1, count + 1)]
+    # spec 3.1 sizes, floor(TotalDepth·M^(n-1) / Σ M^k) computed exactly on the float M's
+    # rational value (a float quotient can round a x.5 size of a deep side up); 0 marks a
+    # level dropped for being below the minimum size
+    multiplier = Fraction(params.size_multiplier)
+    weights = [multiplier**k for k in range(params.levels_per_side)]
     total_weight = sum(weights)
-    sizes = [quantize(depth_base_lots * w / total_weight, Rounding.DOWN) for w in weights]
+    sizes = [math.floor(depth_base_lots * w / total_weight) for w in weights]
     return [size if size >= params.min_size_base_lots else 0 for size in sizes]
 
 
-# quantize()'s float-noise tolerance (1e-9 relative), applied to a whole side at once: a
-# value within it of a whole tick counts as that tick before rounding to the safe side
-_NUDGE_UP = 1.0 + 1e-9
-_NUDGE_DOWN = 1.0 - 1e-9
+def _tolerance(pivot: float) -> float:
+    # float noise allowance when rounding to ticks: a value this close to a whole tick counts
+    # as that tick. 1e-9 relative (as quantize()), but at most 1e-6 tick so that it can never
+    # move a deep price by a whole tick to the unsafe side
+    return min(1e-9 * max(1.0, pivot), 1e-6)
 
 
 def _bid_prices(pivot: float, step_lots: float, offsets: list[float]) -> list[int]:
     # floor(Pivot - Step·n^gamma), below the pivot, MAX_PRICE_LOTS and the previous bid;
     # stops at the first bid that would be <= 0
     floor = math.floor
+    tolerance = _tolerance(pivot)
     prices: list[int] = []
     limit = min(math.ceil(pivot) - 1, MAX_PRICE_LOTS)
     for offset in offsets:
-        price = floor((pivot - step_lots * offset) * _NUDGE_UP)
+        price = floor(pivot - step_lots * offset + tolerance)
         if price > limit:
             price = limit
         if price <= 0:
@@ -105,10 +108,11 @@ def _ask_prices(pivot: float, step_lots: float, offsets: list[float]) -> list[in
     # ceil(Pivot + Step·n^gamma), at least floor(Pivot) + 1 and one tick above the previous ask;
     # stops at the first ask that would not fit an i64
     ceil = math.ceil
+    tolerance = _tolerance(pivot)
     prices: list[int] = []
     limit = math.floor(pivot) + 1
     for offset in offsets:
-        price = ceil((pivot + step_lots * offset) * _NUDGE_DOWN)
+        price = ceil(pivot + step_lots * offset - tolerance)
         if price < limit:
             price = limit
         if price > MAX_PRICE_LOTS:
