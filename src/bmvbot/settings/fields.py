@@ -43,6 +43,14 @@ class Section(BaseModel):
     same_value_keys: ClassVar[tuple[tuple[str, ...], ...]] = ()
     """Groups of keys that set one value in different units or spellings (aliases)."""
 
+    @classmethod
+    def resolve_aliases(
+        cls, table: dict[str, Any], market: MarketSpec | None
+    ) -> tuple[dict[str, Any], list[ConfigError]]:
+        """Return ``table`` with alias keys that need the market converted, and any errors."""
+        del market  # only sections with unit-bearing aliases need it
+        return table, []
+
 
 def setting(
     default: Any,
@@ -116,11 +124,12 @@ def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
-def field_names(model: type[BaseModel]) -> list[str]:
+def field_names(model: type[Section]) -> list[str]:
     """Return every key a section accepts: field names and their aliases."""
     names = list(model.model_fields)
     for info in model.model_fields.values():
         names.extend(_aliases(info))
+    names.extend(key for group in model.same_value_keys for key in group if key not in names)
     return names
 
 
@@ -141,7 +150,7 @@ def is_text_field(model: type[BaseModel], key: str) -> bool:
     """Return True when ``key`` holds text (string, secret, path or a choice of words)."""
     name = field_for(model, key)
     if name is None:
-        return True
+        return False
     annotation, _ = _unwrap_optional(model.model_fields[name].annotation)
     return annotation in (str, SecretStr, Path) or get_origin(annotation) is Literal
 
@@ -246,16 +255,18 @@ def describe_error(
     return ConfigError(f"{dotted} must be {allowed(info)}, was {value}{where}", key=key)
 
 
+def closest(name: str, valid: list[str]) -> list[str]:
+    """Return the valid name closest to a misspelt one (a prefix match first), if any."""
+    prefixed = [candidate for candidate in valid if candidate.startswith(name)]
+    return prefixed[:1] or difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+
+
 def unknown_key_message(
     section: str, model: type[Section], name: str, sections: Mapping[str, type[Section]]
 ) -> str:
     """Return why ``section.name`` is refused and the closest valid key."""
     key = f"{section}.{name}"
-    owner = field_for(model, name)
-    if owner is not None:
-        # pydantic refuses the second of two aliases of one field as an extra key
-        return f"{key} sets the same value as {section}.{owner}; give only one of them"
-    close = difflib.get_close_matches(name, field_names(model), n=1, cutoff=0.6)
+    close = closest(name, field_names(model))
     if close:
         return f"{key} is not a known key; did you mean {section}.{close[0]}?"
     elsewhere = [other for other, m in sections.items() if other != section and field_for(m, name)]

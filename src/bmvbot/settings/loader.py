@@ -9,7 +9,6 @@ conversion and the core params' own checks, and reports all problems in one
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -21,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bmvbot.core.config import StrategyParams
 from bmvbot.core.errors import ConfigError, InvalidConfigError
+from bmvbot.core.types import MarketSpec
 from bmvbot.settings.deployment import ApiSettings, DatabaseSettings, VenueSettings
-from bmvbot.settings.fields import Section, describe_error, field_for, is_text_field
+from bmvbot.settings.fields import Section, closest, describe_error, field_for, is_text_field
 from bmvbot.settings.rules import cross_field_errors
 from bmvbot.settings.strategy import (
     GridSettings,
@@ -278,8 +278,13 @@ def validate_settings(
     found.extend(_unknown_sections(raw, origins))
     sections: dict[str, Section] = {}
     for name, model in SECTIONS.items():
+        table = raw.get(name, {})
+        if isinstance(table, dict):
+            table = _one_spelling_each(name, model, table, found)
+            table, alias_errors = model.resolve_aliases(table, _market_spec(sections))
+            found.extend(alias_errors)
         try:
-            sections[name] = model.model_validate(raw.get(name, {}))
+            sections[name] = model.model_validate(table)
         except ValidationError as error:
             found.extend(
                 describe_error(name, model, item, origins.get(_dotted(name, item["loc"])), SECTIONS)
@@ -293,6 +298,36 @@ def validate_settings(
     return Settings.model_validate(sections)
 
 
+def _market_spec(sections: Mapping[str, Section]) -> MarketSpec | None:
+    # [market] validates first; its geometry converts the aliases of later sections
+    market = sections.get("market")
+    if not isinstance(market, MarketSettings):
+        return None
+    try:
+        return market.to_spec()
+    except ConfigError:
+        return None  # reported by the conversion step
+
+
+def _one_spelling_each(
+    name: str, model: type[Section], table: dict[str, Any], found: list[ConfigError]
+) -> dict[str, Any]:
+    # two spellings of one value: report the later ones and validate the first
+    kept = dict(table)
+    for group in model.same_value_keys:
+        given = [key for key in group if key in table]
+        for extra in given[1:]:
+            del kept[extra]
+            found.append(
+                ConfigError(
+                    f"{name}.{extra} sets the same value as {name}.{given[0]}; give only one of "
+                    "them",
+                    key=f"{name}.{extra}",
+                )
+            )
+    return kept
+
+
 def _dotted(section: str, loc: tuple[int | str, ...]) -> str:
     return ".".join([section, *(str(part) for part in loc[:1])])
 
@@ -303,7 +338,7 @@ def _unknown_sections(raw: Mapping[str, Any], origins: Mapping[str, str]) -> lis
         if name in SECTIONS:
             continue
         owners = [section for section, model in SECTIONS.items() if field_for(model, name)]
-        close = difflib.get_close_matches(name, list(SECTIONS), n=1, cutoff=0.6)
+        close = closest(name, list(SECTIONS))
         if owners:
             hint = f"did you mean {owners[0]}.{name} (under [{owners[0]}])?"
         elif close:

@@ -117,20 +117,6 @@ def side_split_errors(swarm: SwarmSettings) -> list[ConfigError]:
     ]
 
 
-def front_run_errors(grid: GridSettings) -> list[ConfigError]:
-    """Refuse both spellings of the front-run distance at once."""
-    given = {"front_run_ticks", "front_run_tick_size_sol"} & grid.model_fields_set
-    if len(given) < 2:
-        return []
-    return [
-        ConfigError(
-            "grid.front_run_tick_size_sol sets the same value as grid.front_run_ticks; give only "
-            "one of them",
-            key="grid.front_run_tick_size_sol",
-        )
-    ]
-
-
 def headroom_errors(target: TargetSettings) -> list[ConfigError]:
     """Refuse a hard headroom at or above the soft one."""
     if target.hard_headroom_pct < target.soft_headroom_pct:
@@ -231,7 +217,7 @@ def cross_field_errors(sections: Mapping[str, Section]) -> list[ConfigError]:
     market = _get(sections, "market", MarketSettings)
     checks: list[Callable[[], list[ConfigError]]] = []
     if grid is not None:
-        checks += [lambda: grid_reach_errors(grid), lambda: front_run_errors(grid)]
+        checks.append(lambda: grid_reach_errors(grid))
         if guards is not None:
             checks.append(lambda: proximity_errors(grid, guards))
         if swarm is not None:

@@ -7,9 +7,10 @@ Each section holds human units and converts itself into its frozen core params w
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, AwareDatetime, field_validator
 
@@ -33,6 +34,7 @@ from bmvbot.settings.fields import (
     quote_lots,
     seconds_to_ns,
     setting,
+    shown_value,
     sol_to_lamports,
     ui_number,
     whole_ticks,
@@ -181,6 +183,33 @@ class PivotSettings(Section):
         )
 
 
+FRONT_RUN_ALIAS = "front_run_tick_size_sol"
+"""The original spec's key: the front-run distance as a price increment."""
+
+
+def front_run_ticks_from_price(increment: object, market: MarketSpec) -> int:
+    """Return the front-run distance given as a price increment (UI quote), in ticks.
+
+    Raises:
+        ConfigError: the increment is not a number of exactly 1 or 2 ticks.
+    """
+    key = f"grid.{FRONT_RUN_ALIAS}"
+    if isinstance(increment, bool) or not isinstance(increment, int | float):
+        raise ConfigError(f"{key} must be a number, was {shown_value(increment)}", key=key)
+    if not math.isfinite(increment) or increment <= 0:
+        raise ConfigError(f"{key} must be a number > 0, was {shown_value(increment)}", key=key)
+    ticks = whole_ticks(increment, market, key)
+    if ticks not in (1, 2):
+        tick = market.ui_per_price_lot
+        raise ConfigError(
+            f"{key} must be 1 or 2 ticks ({ui_number(tick)} or {ui_number(2 * tick)}), was "
+            f"{ui_number(increment)} = {ticks} ticks: a level moves just ahead of a wall for "
+            "queue priority, never further",
+            key=key,
+        )
+    return ticks
+
+
 class GridSettings(Section):
     """``[grid]``: levels at ``Pivot -/+ Step * n^gamma``, sizes, and wall front-running."""
 
@@ -245,14 +274,12 @@ class GridSettings(Section):
         validation_alias=AliasChoices("large_order_threshold", "large_order_threshold_sol"),
     )
     front_run_ticks: int = setting(
-        1, "How far ahead of a wall a level moves for queue priority.", unit="ticks", ge=1, le=2
-    )
-    front_run_tick_size_sol: float | None = setting(
-        None,
-        "Alias of front_run_ticks as a price increment; must be exactly 1 or 2 ticks.",
-        unit="quote tokens (UI; SOL on SOL-quoted markets)",
-        gt=0,
-        le=MAX_UI_AMOUNT,
+        1,
+        "How far ahead of a wall a level moves for queue priority. Alias: "
+        "front_run_tick_size_sol, the same distance as a price (exactly 1 or 2 ticks).",
+        unit="ticks",
+        ge=1,
+        le=2,
     )
     max_front_run_ticks: int = setting(
         5,
@@ -271,7 +298,6 @@ class GridSettings(Section):
             self.depth_base_lots,
             self.min_size_base_lots,
             self.wall_threshold_quote_lots,
-            self.front_run_ticks_for,
         )
 
     def depth_base_lots(self, market: MarketSpec) -> tuple[int, int]:
@@ -294,25 +320,25 @@ class GridSettings(Section):
             shown_key="grid.large_order_threshold (or its alias large_order_threshold_sol)",
         )
 
-    def front_run_ticks_for(self, market: MarketSpec) -> int:
-        """Return the front-run distance in ticks, from either key.
+    @classmethod
+    def resolve_aliases(
+        cls, table: dict[str, Any], market: MarketSpec | None
+    ) -> tuple[dict[str, Any], list[ConfigError]]:
+        """Return ``table`` with ``front_run_tick_size_sol`` turned into ``front_run_ticks``.
 
-        Raises:
-            ConfigError: ``front_run_tick_size_sol`` is not exactly 1 or 2 ticks.
+        Without a valid market the alias cannot be converted and is left out (the market's
+        own errors are reported).
         """
-        if self.front_run_tick_size_sol is None:
-            return self.front_run_ticks
-        key = "grid.front_run_tick_size_sol"
-        ticks = whole_ticks(self.front_run_tick_size_sol, market, key)
-        if ticks not in (1, 2):
-            tick = market.ui_per_price_lot
-            raise ConfigError(
-                f"{key} must be 1 or 2 ticks ({ui_number(tick)} or {ui_number(2 * tick)}), "
-                f"was {ui_number(self.front_run_tick_size_sol)} = {ticks} ticks: a level moves "
-                "just ahead of a wall for queue priority, never further",
-                key=key,
-            )
-        return ticks
+        if FRONT_RUN_ALIAS not in table:
+            return table, []
+        resolved = {key: value for key, value in table.items() if key != FRONT_RUN_ALIAS}
+        if market is None:
+            return resolved, []
+        try:
+            resolved["front_run_ticks"] = front_run_ticks_from_price(table[FRONT_RUN_ALIAS], market)
+        except ConfigError as error:
+            return resolved, [error]
+        return resolved, []
 
     def to_params(self, market: MarketSpec) -> GridParams:
         """Return the GridBuilder parameters."""
@@ -327,7 +353,7 @@ class GridSettings(Section):
             ask_depth_base_lots=ask_depth,
             min_size_base_lots=self.min_size_base_lots(market),
             wall_threshold_quote_lots=self.wall_threshold_quote_lots(market),
-            front_run_ticks=self.front_run_ticks_for(market),
+            front_run_ticks=self.front_run_ticks,
             max_front_run_ticks=self.max_front_run_ticks,
             l2_scan_depth=self.l2_scan_depth,
         )
