@@ -85,6 +85,7 @@ _TRANSLATED = (
     asyncpg.InterfaceError,
     OSError,
     TimeoutError,
+    OverflowError,
 )
 
 

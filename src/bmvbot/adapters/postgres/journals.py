@@ -17,7 +17,7 @@ from bmvbot.adapters.postgres.tables import (
     latency_history,
     rebalances,
 )
-from bmvbot.adapters.postgres.timestamps import to_datetime, to_ns
+from bmvbot.adapters.postgres.timestamps import to_datetime, to_datetime_ceil, to_ns
 from bmvbot.core.errors import FatalStoreError
 from bmvbot.core.types import BaseLots, Grid, Level, PriceLots, Side
 from bmvbot.ports.store import (
@@ -91,8 +91,8 @@ class PostgresLatencyStore(LatencyStore):
             select(latency_history)
             .where(
                 c.component == component,
-                c.ts >= to_datetime(start_ns),
-                c.ts < to_datetime(end_ns),
+                c.ts >= to_datetime_ceil(start_ns),
+                c.ts < to_datetime_ceil(end_ns),
             )
             .order_by(c.ts, c.id)
         )
@@ -144,7 +144,11 @@ class PostgresRebalanceStore(RebalanceStore):
         c = rebalances.c
         query = (
             select(rebalances)
-            .where(c.market == market, c.ts >= to_datetime(start_ns), c.ts < to_datetime(end_ns))
+            .where(
+                c.market == market,
+                c.ts >= to_datetime_ceil(start_ns),
+                c.ts < to_datetime_ceil(end_ns),
+            )
             .order_by(c.ts, c.id)
         )
         async with translated("reading rebalances"), self._engine.connect() as connection:

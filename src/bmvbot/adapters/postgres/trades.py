@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import ColumnClause
 
 from bmvbot.adapters.postgres.errors import translated
 from bmvbot.adapters.postgres.tables import price_history, trades_history
-from bmvbot.adapters.postgres.timestamps import to_datetime, to_ns
+from bmvbot.adapters.postgres.timestamps import to_datetime, to_datetime_ceil, to_ns
 from bmvbot.core.types import Side, WalletId
 from bmvbot.ports.store import (
     Candle,
@@ -150,7 +150,11 @@ class PostgresTradeStore(TradeStore):
         t = trades_history.c
         query = (
             select(trades_history)
-            .where(t.market == market, t.ts >= to_datetime(start_ns), t.ts < to_datetime(end_ns))
+            .where(
+                t.market == market,
+                t.ts >= to_datetime_ceil(start_ns),
+                t.ts < to_datetime_ceil(end_ns),
+            )
             .order_by(t.ts, t.tx_signature.collate("C"), t.event_seq)
         )
         async with translated("reading trades"), self._engine.connect() as connection:
@@ -241,8 +245,8 @@ class PostgresPriceHistoryStore(PriceHistoryStore):
             select(price_history)
             .where(
                 p.market == market,
-                p.minute_start >= to_datetime(start_ns),
-                p.minute_start < to_datetime(end_ns),
+                p.minute_start >= to_datetime_ceil(start_ns),
+                p.minute_start < to_datetime_ceil(end_ns),
             )
             .order_by(p.minute_start)
         )
