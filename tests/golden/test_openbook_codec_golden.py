@@ -23,8 +23,21 @@ from solders.pubkey import Pubkey
 from bmvbot.core.errors import CodecError
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.accounts import account_summary, decode_account
-from bmvbot.openbook.bookside import BookSide, encode_bookside
-from bmvbot.openbook.event_heap import EventHeap, encode_event_heap
+from bmvbot.openbook.bookside import (
+    BOOKSIDE_DISCRIMINATOR,
+    BookSide,
+    LeafNode,
+    decode_bookside,
+    encode_bookside,
+)
+from bmvbot.openbook.event_heap import (
+    EVENT_HEAP_DISCRIMINATOR,
+    EventHeap,
+    EventHeapEditor,
+    decode_event_heap,
+    empty_event_heap,
+    encode_event_heap,
+)
 from bmvbot.openbook.events import decode_cpi_event, decode_event, decode_return_data, encode_event
 from bmvbot.openbook.ids import EVENT_IX_TAG, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.jsonio import args_from_json, to_json
@@ -35,6 +48,7 @@ from bmvbot.openbook.open_orders import (
     encode_open_orders_account,
     encode_open_orders_indexer,
 )
+from bmvbot.openbook.order_tree import BookSideEditor, empty_bookside
 from bmvbot.openbook.spl import decode_mint, decode_token_account
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "golden" / "openbook-v2"
@@ -465,3 +479,71 @@ def test_golden_return_data_decodes_to_recorded_value(trace_name: str) -> None:
         value = decode_return_data(name, data) if data else None
         field = "quantity" if name == "cancel_order_by_client_order_id" else "order_id"
         assert to_json(value, field) == returned["decoded"], f"{trace_name} {step['name']}"
+
+
+# --- byte-faithful edits: replay every BookSide / EventHeap change of the traces -------------
+
+
+def account_transitions(trace: Trace, kind: str) -> Iterator[tuple[str, bytes | None, bytes]]:
+    """(where, bytes before, bytes after) for every change of an account of type ``kind``."""
+    last = {s["pubkey"]: raw_data(s) for s in trace["meta"]["initial_accounts"] if s["exists"]}
+    for step in transactions(trace):
+        for snapshot in step["accounts"]:
+            if not snapshot["exists"] or snapshot.get("decoded", {}).get("type") != kind:
+                continue
+            new = raw_data(snapshot)
+            old = last.get(snapshot["pubkey"])
+            last[snapshot["pubkey"]] = new
+            if old != new:
+                yield f"step {step['index']} {step['name']} {snapshot['label']}", old, new
+
+
+def _book_leaves(book: BookSide) -> dict[tuple[int, int], tuple[int, LeafNode]]:
+    """(tree, key) -> (seq_num, leaf) for every order, in priority order."""
+    leaves = {n.key: n for n in book.nodes if isinstance(n, LeafNode)}
+    return {
+        (o.tree, o.order_id): (o.seq_num, leaves[o.order_id])
+        for tree in (0, 1)
+        for o in book.orders(tree)
+    }
+
+
+@pytest.mark.parametrize("trace_name", trace_names())
+def test_golden_bookside_changes_replay_byte_exact_with_editor(trace_name: str) -> None:
+    for where, old, new in account_transitions(load_trace(trace_name), "BookSide"):
+        after = decode_bookside(new)
+        if old is None or old[:8] != BOOKSIDE_DISCRIMINATOR:
+            assert encode_bookside(empty_bookside(after.side)) == new, where
+            continue
+        before = decode_bookside(old)
+        old_leaves, new_leaves = _book_leaves(before), _book_leaves(after)
+        editor = BookSideEditor(before)
+        # removals in priority order, then insertions in placement order (seq_num)
+        for tree, key in [k for k in old_leaves if k not in new_leaves]:
+            assert editor.remove_by_key(tree, key) == old_leaves[(tree, key)][1], where
+        added = sorted((v[0], k) for k, v in new_leaves.items() if k not in old_leaves)
+        for _, (tree, key) in added:
+            editor.insert_leaf(tree, new_leaves[(tree, key)][1])
+        for (tree, key), (_, leaf) in new_leaves.items():
+            if (tree, key) in old_leaves and old_leaves[(tree, key)][1].quantity != leaf.quantity:
+                editor.set_quantity(tree, key, leaf.quantity)
+        assert encode_bookside(editor.freeze()) == new, where
+
+
+@pytest.mark.parametrize("trace_name", trace_names())
+def test_golden_event_heap_changes_replay_byte_exact_with_editor(trace_name: str) -> None:
+    for where, old, new in account_transitions(load_trace(trace_name), "EventHeap"):
+        if old is None or old[:8] != EVENT_HEAP_DISCRIMINATOR:
+            assert encode_event_heap(empty_event_heap()) == new, where
+            continue
+        before, after = decode_event_heap(old), decode_event_heap(new)
+        kept = {e.seq_num for _, e in after.events()}
+        known = {e.seq_num for _, e in before.events()}
+        editor = EventHeapEditor(before)
+        for slot, event in before.events():
+            if event.seq_num not in kept:
+                assert editor.delete_slot(slot) == event, where
+        for _, event in after.events():
+            if event.seq_num not in known:
+                editor.push_back(event)
+        assert encode_event_heap(editor.freeze()) == new, where

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
 
-from bmvbot.core.errors import CodecError
+from bmvbot.core.errors import CodecError, InvariantError
 from bmvbot.core.types import Side
 from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS
 from bmvbot.openbook.zerocopy import check_account
@@ -185,3 +185,102 @@ def encode_event_heap(heap: EventHeap) -> bytes:
         raise CodecError(f"EventHeap field out of range: {e}") from e
     parts.append(bytes(EVENT_HEAP_SIZE - _RESERVED_OFFSET))
     return b"".join(parts)
+
+
+def empty_event_heap() -> EventHeap:
+    """Return an EventHeap as ``create_market`` initializes it: all 600 nodes free, in order."""
+    zero_event = _decode_event(bytes(EVENT_SIZE), 0)
+    nodes = tuple(
+        EventNode(slot + 1 if slot < MAX_EVENTS - 1 else NO_NODE, NO_NODE, zero_event)
+        for slot in range(MAX_EVENTS)
+    )
+    return EventHeap(free_head=0, used_head=NO_NODE, count=0, seq_num=0, nodes=nodes)
+
+
+class EventHeapEditor:
+    """A mutable working copy of an EventHeap with the program's ``push_back``/``delete_slot``.
+
+    Slot reuse, link updates and the event counter follow the program, so the same sequence of
+    pushes and deletions yields the same account bytes. ``freeze()`` returns the EventHeap.
+    """
+
+    def __init__(self, heap: EventHeap) -> None:
+        self.free_head = heap.free_head
+        self.used_head = heap.used_head
+        self.count = heap.count
+        self.seq_num = heap.seq_num
+        self.links = [[node.next, node.prev] for node in heap.nodes]
+        self.events: list[HeapEvent | bytes] = [node.event for node in heap.nodes]
+
+    def freeze(self) -> EventHeap:
+        """Return the current state as an immutable EventHeap."""
+        nodes = tuple(
+            EventNode(link[0], link[1], event)
+            for link, event in zip(self.links, self.events, strict=True)
+        )
+        return EventHeap(self.free_head, self.used_head, self.count, self.seq_num, nodes)
+
+    @property
+    def is_full(self) -> bool:
+        """Return True when all 600 slots hold events (the program then fails to push)."""
+        return self.count == MAX_EVENTS
+
+    def push_back(self, event: HeapEvent) -> int:
+        """Append ``event`` (its ``seq_num`` as the caller set it); return its slot.
+
+        Raises:
+            CodecError: the heap is full (the program panics: every taking order fails).
+        """
+        if self.is_full:
+            raise CodecError(f"EventHeap is full ({MAX_EVENTS} events); consume events first")
+        slot = self.free_head
+        self.free_head = self.links[slot][0]
+        if self.count == 0:
+            new_next = new_prev = slot
+            self.used_head = slot
+        else:
+            new_next = self.used_head
+            new_prev = self.links[new_next][1]
+            self.links[new_prev][0] = slot
+            self.links[new_next][1] = slot
+        self.count += 1
+        self.seq_num += 1
+        self.events[slot] = event
+        self.links[slot] = [new_next, new_prev]
+        return slot
+
+    def delete_slot(self, slot: int) -> HeapEvent:
+        """Remove and return the event in ``slot`` (any position of the FIFO list).
+
+        Raises:
+            CodecError: the slot is out of range or free (the program's 6000 SomeError).
+        """
+        if not 0 <= slot < MAX_EVENTS or self.count == 0 or self.links[slot][1] == NO_NODE:
+            raise CodecError(f"EventHeap slot {slot} holds no event")
+        next_slot, prev_slot = self.links[slot]
+        self.links[prev_slot][0] = next_slot
+        self.links[next_slot][1] = prev_slot
+        if self.count == 1:
+            self.used_head = NO_NODE
+        elif self.used_head == slot:
+            self.used_head = next_slot
+        self.count -= 1
+        self.links[slot] = [self.free_head, NO_NODE]
+        self.free_head = slot
+        event = self.events[slot]
+        if isinstance(event, bytes):
+            raise InvariantError(f"EventHeap slot {slot} was in use but held no valid event")
+        return event
+
+    def pop_front(self) -> HeapEvent:
+        """Remove and return the oldest event."""
+        return self.delete_slot(self.used_head)
+
+    def front(self) -> tuple[int, HeapEvent] | None:
+        """Return ``(slot, event)`` of the oldest event, or None when empty."""
+        if self.count == 0:
+            return None
+        event = self.events[self.used_head]
+        if isinstance(event, bytes):
+            raise InvariantError(f"EventHeap slot {self.used_head} holds no valid event")
+        return self.used_head, event
