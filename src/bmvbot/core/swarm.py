@@ -348,37 +348,31 @@ class ReplacementPlan:
         return len({step.wallet for step in self.steps}) == len(self.steps)
 
 
-@dataclass(slots=True)
-class _Bounds:
+_NO_ASK = 2**63
+# above every price an order can carry (prices are i64 on chain); 0 is below every bid
+
+
+def _bounds(levels: Sequence[Level]) -> tuple[int, int]:
     # the crossing-relevant extremes of a set of orders: highest bid, lowest ask
-    max_bid: int | None = None
-    min_ask: int | None = None
-
-    @classmethod
-    def of(cls, levels: Sequence[Level]) -> _Bounds:
-        bids = [level.price_lots for level in levels if level.side is Side.BID]
-        asks = [level.price_lots for level in levels if level.side is Side.ASK]
-        return cls(max(bids, default=None), min(asks, default=None))
-
-    def is_crossed_by(self, placed: _Bounds) -> bool:
-        # a post-only order crossing one of these would not rest (and across wallets it is a
-        # self trade of the swarm)
-        bid_crosses = (
-            placed.max_bid is not None
-            and self.min_ask is not None
-            and placed.max_bid >= self.min_ask
-        )
-        ask_crosses = (
-            placed.min_ask is not None
-            and self.max_bid is not None
-            and placed.min_ask <= self.max_bid
-        )
-        return bid_crosses or ask_crosses
+    max_bid, min_ask = 0, _NO_ASK
+    for level in levels:
+        if level.side is _BID:
+            max_bid = max(max_bid, level.price_lots)
+        else:
+            min_ask = min(min_ask, level.price_lots)
+    return max_bid, min_ask
 
 
-def _blockers(wallet: WalletId, stale: dict[WalletId, _Bounds], placed: _Bounds) -> set[WalletId]:
+def _blockers(
+    wallet: WalletId, stale: dict[WalletId, tuple[int, int]], placed: tuple[int, int]
+) -> set[WalletId]:
+    # a post-only order crossing a stale one would not rest (and across wallets it would be a
+    # self trade of the swarm), so every wallet whose stale orders it crosses must go first
+    max_bid, min_ask = placed
     return {
-        other for other, bounds in stale.items() if other != wallet and bounds.is_crossed_by(placed)
+        other
+        for other, (stale_bid, stale_ask) in stale.items()
+        if other != wallet and (max_bid >= stale_ask or min_ask <= stale_bid)
     }
 
 
@@ -416,10 +410,10 @@ def plan_replacement(
         if sorted(map(_IDENTITY, resting.get(wallet, ())))
         != sorted(map(_IDENTITY, new_orders.get(wallet, empty).levels))
     ]
-    stale = {wallet: _Bounds.of(resting.get(wallet, ())) for wallet in pending}
+    stale = {wallet: _bounds(resting.get(wallet, ())) for wallet in pending}
     # blockers[w]: the wallets whose stale orders w's new orders would cross
     blockers = {
-        wallet: _blockers(wallet, stale, _Bounds.of(new_orders.get(wallet, empty).levels))
+        wallet: _blockers(wallet, stale, _bounds(new_orders.get(wallet, empty).levels))
         for wallet in pending
     }
     steps: list[ReplacementStep] = []
