@@ -9,6 +9,7 @@ Public API:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,9 +35,12 @@ class WallScan:
 
 
 def _own_sizes(own: Sequence[Level]) -> dict[int, int]:
-    sizes: dict[int, int] = {}
-    for order in own:
-        sizes[order.price_lots] = sizes.get(order.price_lots, 0) + order.size_base_lots
+    sizes: dict[int, int] = {order.price_lots: order.size_base_lots for order in own}
+    if len(sizes) < len(own):
+        # several of our orders share a price (one level split over wallets): add them up
+        sizes = {}
+        for order in own:
+            sizes[order.price_lots] = sizes.get(order.price_lots, 0) + order.size_base_lots
     return sizes
 
 
@@ -46,25 +50,32 @@ def _malformed(side: Side, message: str) -> InvariantError:
 
 def _scan_side(
     levels: Sequence[BookLevel], own: Sequence[Level], side: Side, depth: int
-) -> list[tuple[int, int]]:
+) -> list[tuple[PriceLots, int]]:
     # (price, external size) of the first `depth` levels left once our sizes are subtracted;
     # every level read is checked: positive, best first, one level per price
+    if depth <= 0:
+        return []
     own_size = _own_sizes(own)
+    get_own = own_size.get
     sign = 1 if side is Side.BID else -1
-    kept: list[tuple[int, int]] = []
-    previous = 0
+    kept: list[tuple[PriceLots, int]] = []
+    append = kept.append
+    # in "aggressiveness" a = sign·price each level must be strictly below the previous one
+    previous: float = math.inf
     for level in levels:
-        price: int = level.price_lots
+        price = level.price_lots
         size: int = level.size_base_lots
         if price <= 0 or size <= 0:
             raise _malformed(side, f"need a positive price and size, was {price} x {size}")
-        if previous and (price - previous) * sign >= 0:
-            raise _malformed(side, f"must be sorted best first, was {previous} then {price}")
-        previous = price
-        size -= own_size.get(price, 0)
+        aggressiveness = price * sign
+        if aggressiveness >= previous:
+            raise _malformed(side, f"must be sorted best first, was {previous * sign} then {price}")
+        previous = aggressiveness
+        size -= get_own(price, 0)
         if size > 0:
-            kept.append((price, size))
-            if len(kept) == depth:
+            append((price, size))
+            depth -= 1
+            if not depth:
                 break
     return kept
 
@@ -75,7 +86,7 @@ def external_book(book: L2Snapshot, own: Grid, depth: int) -> L2Snapshot:
     At each price the sizes of our own levels on that side are subtracted from the aggregated
     size; a level that falls to zero or below (ours alone, or a snapshot older than our orders)
     is skipped and the scan continues, so up to ``depth`` external levels are returned. An
-    empty side stays empty.
+    empty side stays empty; a ``depth`` of 0 or less reads nothing and returns an empty book.
 
     Raises:
         InvariantError: a level read has a non-positive price or size, or a side is not sorted
@@ -83,11 +94,11 @@ def external_book(book: L2Snapshot, own: Grid, depth: int) -> L2Snapshot:
     """
     return L2Snapshot(
         bids=tuple(
-            BookLevel(PriceLots(price), BaseLots(size))
+            BookLevel(price, BaseLots(size))
             for price, size in _scan_side(book.bids, own.bids, Side.BID, depth)
         ),
         asks=tuple(
-            BookLevel(PriceLots(price), BaseLots(size))
+            BookLevel(price, BaseLots(size))
             for price, size in _scan_side(book.asks, own.asks, Side.ASK, depth)
         ),
     )
@@ -109,9 +120,9 @@ def scan_walls(book: L2Snapshot, own: Grid, depth: int, threshold_quote_lots: in
         (book.asks, own.asks, Side.ASK),
     ):
         kept = _scan_side(levels, own_levels, side, depth)
-        best = PriceLots(kept[0][0]) if kept else None
+        best = kept[0][0] if kept else None
         walls = (
-            tuple(PriceLots(p) for p, v in kept if p * v > threshold_quote_lots)
+            tuple([p for p, v in kept if p * v > threshold_quote_lots])
             if threshold_quote_lots > 0
             else ()
         )
@@ -165,23 +176,21 @@ def front_run(
     if not walls:
         return list(prices)
     sign = 1 if side is Side.BID else -1
-    # work in "aggressiveness" a = sign·price: larger is better on both sides
-    computed = [sign * price for price in prices]
-    shifted = list(computed)
-    bound = sign * bound_price_lots
+    # compare in "aggressiveness" (price·sign): larger is better on both sides
+    shifted = list(prices)
+    count = len(prices)
     index = 0
-    for wall_price in walls:
-        wall = sign * wall_price
-        while index < len(computed) and computed[index] > wall:
+    for wall in walls:
+        while index < count and (prices[index] - wall) * sign > 0:
             index += 1
-        if index == len(computed):
+        if index == count:
             break
         for ticks in range(front_run_ticks, 0, -1):
-            target = wall + ticks
-            is_within_cap = target - computed[index] <= max_front_run_ticks
-            is_behind_better = index == 0 or target < shifted[index - 1]
-            if is_within_cap and is_behind_better and target < bound:
+            target = wall + ticks * sign
+            is_within_cap = (target - prices[index]) * sign <= max_front_run_ticks
+            is_behind_better = index == 0 or (shifted[index - 1] - target) * sign > 0
+            if is_within_cap and is_behind_better and (bound_price_lots - target) * sign > 0:
                 shifted[index] = target
                 index += 1
                 break
-    return [sign * value for value in shifted]
+    return shifted

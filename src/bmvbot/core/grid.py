@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -61,6 +62,8 @@ UNLIMITED_FUNDS = AvailableFunds()
 
 def _bid_cost_quote_lots(prices: list[int], sizes: list[int], fee_ppm: int) -> int:
     # post-only bids lock size·price plus, with a positive maker fee, ceil(size·price·fee)
+    if not fee_ppm:
+        return sum(map(operator.mul, prices, sizes))
     cost = 0
     for price, size in zip(prices, sizes, strict=True):
         quote = price * size

@@ -39,6 +39,18 @@ def test_external_book_subtracts_own_sizes_and_skips_own_levels() -> None:
     assert external.asks == (bl(102, 4), bl(103, 50))
 
 
+def test_external_book_zero_depth_reads_nothing() -> None:
+    assert external_book(BOOK, Grid(), depth=0) == L2Snapshot()
+
+
+def test_external_book_split_own_level_is_summed() -> None:
+    own = Grid(asks=(ask(102, 1), ask(102, 3), ask(103, 49)))
+
+    external = external_book(BOOK, own, depth=20)
+
+    assert external.asks == (bl(101, 3), bl(103, 1))
+
+
 def test_external_book_empty_book_stays_empty() -> None:
     external = external_book(L2Snapshot(), Grid(bids=(bid(5, 1),)), depth=20)
 
