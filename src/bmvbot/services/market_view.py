@@ -1,0 +1,183 @@
+"""One snapshot read the way the trading loop needs it: resting grid, external book, funds.
+
+Plain conversions between the venue's values (``MarketSnapshot``, ``OwnOrder``,
+``WalletBalance``) and the core's (``Grid``, ``L2Snapshot``, ``WalletFunds``,
+``AvailableFunds``); no strategy decision is taken here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bmvbot.core.book import external_book
+from bmvbot.core.config import SwarmParams
+from bmvbot.core.grid import AvailableFunds
+from bmvbot.core.swarm import WalletFunds, side_groups
+from bmvbot.core.types import (
+    BaseLots,
+    Grid,
+    L2Snapshot,
+    Level,
+    MarketSpec,
+    QuoteLots,
+    Side,
+    WalletId,
+)
+from bmvbot.ports.venue import MarketSnapshot, OwnOrder, WalletBalance
+from bmvbot.services.state import WalletInventory
+
+
+def _by_price(order: OwnOrder) -> int:
+    return order.price_lots
+
+
+def sorted_orders(orders: Iterable[OwnOrder]) -> tuple[OwnOrder, ...]:
+    """Return ``orders`` as bids best (highest) first, then asks best (lowest) first."""
+    orders = tuple(orders)
+    bids = sorted((o for o in orders if o.side is Side.BID), key=_by_price, reverse=True)
+    asks = sorted((o for o in orders if o.side is Side.ASK), key=_by_price)
+    return (*bids, *asks)
+
+
+def resting_by_wallet(orders: Iterable[OwnOrder]) -> dict[WalletId, list[Level]]:
+    """Return each wallet's resting orders as levels (wallets without orders left out)."""
+    resting: dict[WalletId, list[Level]] = {}
+    for order in orders:
+        resting.setdefault(order.wallet, []).append(order.level)
+    return resting
+
+
+def grid_of(orders: Sequence[OwnOrder]) -> Grid:
+    """Return sorted orders (see ``sorted_orders``) as a grid."""
+    return Grid(
+        tuple(o.level for o in orders if o.side is Side.BID),
+        tuple(o.level for o in orders if o.side is Side.ASK),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """A snapshot and what the loop derives from it once.
+
+    Attributes:
+        snapshot: the venue's snapshot.
+        orders: its swarm orders, sorted (bids best first, then asks best first).
+        resting: those orders as a grid.
+        resting_by_wallet: those orders per wallet.
+        external: the book without the swarm's orders, top ``depth`` levels per side.
+        market_price_lots: mid of ``external``, else the last trade; None before either.
+    """
+
+    snapshot: MarketSnapshot
+    orders: tuple[OwnOrder, ...]
+    resting: Grid
+    resting_by_wallet: Mapping[WalletId, Sequence[Level]]
+    external: L2Snapshot
+    market_price_lots: float | None = None
+
+    @classmethod
+    def of(cls, snapshot: MarketSnapshot, depth: int) -> MarketView:
+        """Return the view of ``snapshot``; ``depth`` external levels are kept per side."""
+        orders = sorted_orders(snapshot.orders)
+        grid = grid_of(orders)
+        resting = resting_by_wallet(orders)
+        return cls(snapshot, orders, grid, resting, external_book(snapshot.book, grid, depth))
+
+    @property
+    def ts_ns(self) -> int:
+        """Return the snapshot's time."""
+        return self.snapshot.ts_ns
+
+    def with_market_price(self, price_lots: float | None) -> MarketView:
+        """Return this view with ``market_price_lots`` set."""
+        return dataclasses.replace(self, market_price_lots=price_lots)
+
+    def funds(self, market: MarketSpec) -> list[WalletFunds]:
+        """Return each wallet's funds for a new grid (see ``wallet_funds``)."""
+        return wallet_funds(self.snapshot.balances, market)
+
+
+def market_price_lots(external: L2Snapshot, last_trade_price_lots: int | None) -> float | None:
+    """Return the mid of the external book, else the last trade price, else None."""
+    mid = external.mid_price_lots
+    if mid is not None:
+        return mid
+    return None if last_trade_price_lots is None else float(last_trade_price_lots)
+
+
+def wallet_funds(balances: Sequence[WalletBalance], market: MarketSpec) -> list[WalletFunds]:
+    """Return what each wallet can commit after a cancel-all: free plus locked, in lots.
+
+    A replacement step cancels the wallet's orders before placing, so its locked funds are
+    free again by then; amounts are floored to whole lots.
+    """
+    return [
+        WalletFunds(
+            balance.wallet,
+            BaseLots(
+                (balance.base_free_native + balance.base_locked_native) // market.base_lot_size
+            ),
+            QuoteLots(
+                (balance.quote_free_native + balance.quote_locked_native) // market.quote_lot_size
+            ),
+            balance.blocked_slots,
+        )
+        for balance in balances
+    ]
+
+
+def side_funds(funds: Sequence[WalletFunds], swarm: SwarmParams) -> AvailableFunds:
+    """Return the funds of each side of the grid: quote of the bid wallets, base of the ask ones.
+
+    With the side split only the wallets of a side's group can fund it (``side_groups``).
+    """
+    bid_group, ask_group = side_groups(len(funds), swarm.is_side_split)
+    return AvailableFunds(
+        quote_lots=sum(funds[i].quote_lots for i in bid_group),
+        base_lots=sum(funds[i].base_lots for i in ask_group),
+    )
+
+
+def swarm_base_lots(balances: Iterable[WalletBalance], market: MarketSpec) -> tuple[int, int]:
+    """Return ``(locked, inventory)``: base in resting asks and base held otherwise, in lots."""
+    locked = inventory = 0
+    for balance in balances:
+        locked += balance.base_locked_native
+        inventory += balance.base_free_native
+    return locked // market.base_lot_size, inventory // market.base_lot_size
+
+
+def skip_crossing_levels(grid: Grid, external: L2Snapshot) -> tuple[Grid, int]:
+    """Return ``grid`` without the levels that would cross the external book, and their count.
+
+    A post-only bid at or above the best external ask (an ask at or below the best external
+    bid) would not rest: the venue drops it. Leaving it out keeps dropped orders at zero when
+    the market runs away from a slow pivot.
+    """
+    best_ask, best_bid = external.best_ask, external.best_bid
+    bids = grid.bids if best_ask is None else tuple(b for b in grid.bids if b.price_lots < best_ask)
+    asks = grid.asks if best_bid is None else tuple(a for a in grid.asks if a.price_lots > best_bid)
+    skipped = len(grid.bids) - len(bids) + len(grid.asks) - len(asks)
+    return (Grid(bids, asks), skipped) if skipped else (grid, 0)
+
+
+def inventory_of(snapshot: MarketSnapshot) -> tuple[WalletInventory, ...]:
+    """Return each wallet's holdings and order counts, in swarm order."""
+    counts: dict[WalletId, list[int]] = {}
+    for order in snapshot.orders:
+        counts.setdefault(order.wallet, [0, 0])[order.side] += 1
+    return tuple(
+        WalletInventory(
+            wallet=b.wallet,
+            base_native=b.base_free_native + b.base_locked_native,
+            quote_native=b.quote_free_native + b.quote_locked_native,
+            base_locked_native=b.base_locked_native,
+            quote_locked_native=b.quote_locked_native,
+            lamports=b.lamports,
+            bid_count=counts.get(b.wallet, [0, 0])[Side.BID],
+            ask_count=counts.get(b.wallet, [0, 0])[Side.ASK],
+        )
+        for b in snapshot.balances
+    )
