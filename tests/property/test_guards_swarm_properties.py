@@ -4,30 +4,27 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bmvbot.core.config import GuardParams, SwarmParams, TargetParams
+from bmvbot.core.config import GuardParams, SwarmParams
 from bmvbot.core.guards import (
     GuardObservation,
     HoldReason,
     RebalanceReason,
     decide_rebalance,
 )
-from bmvbot.core.stats import imbalance_index
 from bmvbot.core.swarm import (
     Allocation,
     StepKind,
     WalletFunds,
     allocate,
+    bid_quote_lots_needed,
     plan_replacement,
     side_groups,
     wallet_index,
 )
-from bmvbot.core.treasury import bid_throttle_factor
 from bmvbot.core.types import (
     NS_PER_S,
     BaseLots,
-    BookLevel,
     Grid,
-    L2Snapshot,
     Level,
     PriceLots,
     QuoteLots,
@@ -148,8 +145,9 @@ def test_allocate_never_crosses_and_respects_slots_and_funds(
 ) -> None:
     wallets = data.draw(funded_swarms(params))
     now_ns = data.draw(st.integers(0, 10**15))
+    fee_ppm = data.draw(st.integers(-100, 2_000))
 
-    allocation = allocate(grid, wallets, params, now_ns)
+    allocation = allocate(grid, wallets, params, now_ns, maker_fee_ppm=fee_ppm)
 
     all_bids = [b.price_lots for o in allocation.wallets for b in o.bids]
     all_asks = [a.price_lots for o in allocation.wallets for a in o.asks]
@@ -158,7 +156,10 @@ def test_allocate_never_crosses_and_respects_slots_and_funds(
     assert Counter(placed) + Counter(allocation.unplaced) == Counter(grid.levels)
     for funds, orders in zip(wallets, allocation.wallets, strict=True):
         assert len(orders.levels) <= params.max_orders_per_account - funds.blocked_slots
-        assert sum(b.price_lots * b.size_base_lots for b in orders.bids) <= funds.quote_lots
+        assert (
+            sum(bid_quote_lots_needed(b.price_lots, b.size_base_lots, fee_ppm) for b in orders.bids)
+            <= funds.quote_lots
+        )
         assert sum(a.size_base_lots for a in orders.asks) <= funds.base_lots
 
 
@@ -252,42 +253,3 @@ def test_decide_rebalance_is_a_pure_function_of_its_inputs(
     if first.held_by is HoldReason.COOLDOWN:
         assert observation.last_rebalance_ns is not None
         assert observation.now_ns - observation.last_rebalance_ns < params.cooldown_ns
-
-
-levels = st.lists(
-    st.builds(BookLevel, st.integers(1, 10**9).map(PriceLots), st.integers(0, 10**9).map(BaseLots)),
-    max_size=30,
-)
-
-
-@given(bids=levels, asks=levels)
-def test_imbalance_index_stays_in_unit_interval_and_is_antisymmetric(
-    bids: list[BookLevel], asks: list[BookLevel]
-) -> None:
-    index = imbalance_index(L2Snapshot(tuple(bids), tuple(asks)))
-
-    assert -1.0 <= index <= 1.0
-    assert imbalance_index(L2Snapshot(tuple(asks), tuple(bids))) == -index
-
-
-@given(
-    emission=st.integers(1, 10**15),
-    soft=st.floats(0.01, 1.0),
-    hard_share=st.floats(0.0, 0.99),
-    locked=st.integers(0, 10**15),
-    inventory=st.integers(0, 10**15),
-    more=st.integers(0, 10**15),
-)
-def test_bid_throttle_factor_is_monotone_in_holdings(
-    emission: int, soft: float, hard_share: float, locked: int, inventory: int, more: int
-) -> None:
-    params = TargetParams(
-        total_emission_base_lots=emission,
-        soft_headroom_fraction=soft,
-        hard_headroom_fraction=soft * hard_share,
-    )
-
-    factor = bid_throttle_factor(params, locked, inventory)
-    factor_with_more = bid_throttle_factor(params, locked, inventory + more)
-
-    assert 0.0 <= factor_with_more <= factor <= 1.0
