@@ -25,13 +25,17 @@ class PivotParams:
     """Parameters of the PivotEngine (spec 2.1, 2.2).
 
     Attributes:
-        lookback_ns: window of organic trades and seed decay span; default 7 days.
+        lookback_ns: window of organic trades (``now - lookback < ts``) and seed decay span
+            (LookbackDays); default 7 days.
         seed_price_lots: Pseed, the seed price in ticks; None disables the seed.
         seed_daily_volume_base_lots: NominalDailyVolume in base lots; default 0 (no seed).
         seed_start_ns: the time the seed starts decaying (market launch), UTC ns; default 0.
         external_weight: multiplier on the 24h external volume V24h; 0 disables it; default 1.0.
-        external_max_age_ns: an external quote older than this has weight 0; default 300 s.
-        dedup_window_ns: how long a trade identity is remembered to drop duplicates; default 1 h.
+        external_max_age_ns: an external quote older than this has weight 0 (exactly this old
+            still counts); default 300 s.
+        dedup_window_ns: how long a trade identity is remembered to drop duplicates; a trade
+            arriving later than this after its timestamp is dropped; 0 turns deduplication
+            off; default 1 h.
     """
 
     lookback_ns: int = 7 * NS_PER_DAY
