@@ -172,8 +172,8 @@ class GuardParams:
         deviation_fraction: rebalance when ``|market - lastPivot| / lastPivot`` exceeds this;
             default 0.02.
         is_deviation_enabled: default True.
-        proximity_fraction: rebalance when the market is within this fraction of any resting
-            level; default 0.03.
+        proximity_fraction: rebalance when the market is within this fraction of a resting
+            level's price (``|market - P| <= f * P``) or beyond it; default 0.03.
         is_proximity_enabled: default True.
         entropy_interval_ns: full refresh at least this often; default 3600 s.
         is_entropy_enabled: default True.
@@ -233,7 +233,8 @@ class SwarmParams:
         tick_interval_ns: rotation period of ``floor(now / tick_interval)``; default 60 s.
         max_orders_per_account: OpenOrders slots per wallet; default 24 (the program's limit).
         is_side_split: bid levels rotate over one half of the swarm, asks over the other;
-            default True (required for safe one-by-one replacement, see spec 4.2).
+            with an odd count the bid half has the extra wallet; default True (it guarantees a
+            safe one-by-one replacement order, see spec 4.2 and ``core.swarm``).
     """
 
     wallet_count: int = 16
@@ -268,9 +269,13 @@ class SwarmParams:
 class TargetParams:
     """Parameters of Target Control (spec 5.2).
 
+    ``Headroom = 1 - (Locked + Inventory) / TotalEmission``, where Locked is the base in the
+    swarm's resting asks and Inventory the rest of the base the swarm holds (base lots).
+
     Attributes:
         total_emission_base_lots: TotalEmission in base lots; None disables Target Control.
-        soft_headroom_fraction: bid depth is full above this headroom; default 0.20.
+        soft_headroom_fraction: bid depth is full at or above this headroom and falls
+            linearly below it; default 0.20.
         hard_headroom_fraction: bid depth is zero at or below this headroom; default 0.05.
     """
 

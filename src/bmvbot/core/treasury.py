@@ -117,14 +117,18 @@ def plan_top_ups(
     keep the order of ``balances``. An empty swarm gives no request.
 
     Raises:
-        InvariantError: a balance is negative.
+        InvariantError: a balance is negative, or a wallet is listed twice.
     """
     requests = []
+    seen: set[WalletId] = set()
     for wallet, balance_lamports in balances:
         if balance_lamports < 0:
             raise InvariantError(
                 f"balance_lamports must be >= 0, was {balance_lamports} for wallet={wallet}"
             )
+        if wallet in seen:
+            raise InvariantError(f"each wallet needs one balance, was wallet={wallet} twice")
+        seen.add(wallet)
         if balance_lamports < params.min_balance_lamports:
             requests.append(
                 TopUpRequest(wallet, Lamports(params.top_up_target_lamports - balance_lamports))

@@ -118,6 +118,13 @@ def test_plan_top_ups_negative_balance_raises_invariant_error() -> None:
         plan_top_ups([(WalletId("x"), -3)], TreasuryParams())
 
 
+def test_plan_top_ups_repeated_wallet_raises_invariant_error() -> None:
+    balances = [(WalletId("x"), 1), (WalletId("x"), 2)]
+
+    with pytest.raises(InvariantError, match="wallet=x twice"):
+        plan_top_ups(balances, TreasuryParams())
+
+
 def test_plan_mix_disabled_without_reference_is_none() -> None:
     assert plan_mix(TreasuryParams(), 1_000.0, 10, 10) is None
 
