@@ -158,14 +158,21 @@ class GridBuilder:
     Bids at or below 0 are dropped, asks above ``MAX_PRICE_LOTS`` too (bids are capped at it).
 
     Sizes: ``V_n = TotalDepth / TotalWeight · Multiplier^(n-1)`` with ``TotalWeight =
-    Σ Multiplier^(n-1)`` per side, rounded down to whole lots, so a side sums to between
-    ``TotalDepth - N`` and ``TotalDepth`` lots; levels below ``min_size_base_lots`` are dropped
-    (a depth of 0 gives an empty side). Sizes do not depend on the pivot and are computed once.
+    Σ Multiplier^(n-1)`` per side, rounded down to whole lots (exactly, not in floats), so a
+    full side sums to ``TotalDepth`` less under one lot per level; levels below
+    ``min_size_base_lots`` are dropped and take no tick (a depth of 0 gives an empty side).
+    Sizes do not depend on the pivot and are computed once.
 
-    Then the L2 scan (``bmvbot.core.book``) moves the level behind each wall ahead of it, and
-    last each side is scaled down proportionally (rounding down) to its ``AvailableFunds``:
-    bids need ``Σ size·price`` quote lots plus, with a positive maker fee, ``ceil(size·price·
-    fee)`` each; asks need ``Σ size`` base lots. Levels that fall below the minimum are dropped.
+    Then the L2 scan (``bmvbot.core.book.scan_walls`` and ``front_run``) moves the level behind
+    each wall ahead of it, and last each side is scaled down proportionally (rounding down) to
+    its ``AvailableFunds``: bids need ``Σ size·price`` quote lots plus, with a positive maker
+    fee, ``ceil(size·price·fee)`` each; asks need ``Σ size`` base lots. Levels that fall below
+    the minimum are dropped. The result keeps bids strictly below asks (both sides stay on
+    their side of the pivot); the levels are meant to be posted post-only.
+
+    Float noise: a price within ``min(1e-9·max(1, Pivot), 1e-6)`` of a whole tick counts as
+    that tick before rounding, so ``99.99999999999`` is 100, while a deep price can never be
+    moved by a whole tick to the unsafe side.
     """
 
     __slots__ = (

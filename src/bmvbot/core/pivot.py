@@ -214,6 +214,9 @@ class PivotEngine:
     - ``V24h`` is the external volume times ``external_weight``, and 0 when no quote is set or
       the quote is older than ``external_max_age_ns`` (an age of exactly the maximum counts).
 
+    A trade older than the newest one (late delivery) is inserted in timestamp order, at a
+    cost that grows with the number of newer trades it passes; in-order trades cost O(1).
+
     Deduplication: a trade's ``TradeId`` is remembered while its timestamp is within
     ``dedup_window_ns`` of ``now``; a trade that arrives later than that, or older than the
     window, is dropped (it cannot be told apart from a duplicate), and so is any trade at or

@@ -68,6 +68,15 @@ def test_grid_build_levels_equal_plain_level_values() -> None:
     assert hash(first) == hash(Level(Side.BID, PriceLots(9_900), BaseLots(100)))
 
 
+def test_grid_level_layout_is_what_the_builder_fills() -> None:
+    # GridBuilder fills Level's three slots directly; a new field must be added there too
+    assert [field.name for field in dataclasses.fields(Level)] == [
+        "side",
+        "price_lots",
+        "size_base_lots",
+    ]
+
+
 def test_grid_build_absolute_step_with_gamma() -> None:
     grid = builder(flat(step_price_lots=10, gamma=2.0)).build(1_000.0)
 
