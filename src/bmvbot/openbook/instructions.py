@@ -71,6 +71,7 @@ __all__ = [
     "decode_instruction",
     "deposit",
     "edit_order",
+    "encode_instruction_data",
     "named_accounts",
     "place_order",
     "place_orders",
@@ -118,7 +119,14 @@ class DecodedInstruction:
     args: InstructionArgs | None
 
 
-def _data(name: str, args: InstructionArgs | None) -> bytes:
+def encode_instruction_data(name: str, args: InstructionArgs | None) -> bytes:
+    """Return the data of instruction ``name``: its discriminator and Borsh ``args``.
+
+    Raises:
+        CodecError: unknown instruction, the wrong argument struct, or a value out of range.
+    """
+    if name not in INSTRUCTION_LAYOUTS:
+        raise CodecError(f"unknown OpenBook instruction {name!r}")
     expected = ARGS_BY_INSTRUCTION.get(name)
     if (expected is None and args is not None) or (
         expected is not None and not isinstance(args, expected)
@@ -149,7 +157,7 @@ def _build(
         else:
             metas.append(AccountMeta(key, is_signer=spec.is_signer, is_writable=spec.is_writable))
     metas.extend(AccountMeta(key, is_signer=False, is_writable=True) for key in remaining)
-    return Instruction(program_id, _data(name, args), metas)
+    return Instruction(program_id, encode_instruction_data(name, args), metas)
 
 
 def decode_instruction(data: bytes, *, strict: bool = True) -> DecodedInstruction:
