@@ -332,6 +332,22 @@ def test_plan_replacement_mixed_wallets_cycle_cancels_one_wallet_first() -> None
     assert not plan.is_single_pass
 
 
+def test_plan_replacement_crossed_stale_orders_still_get_a_safe_plan() -> None:
+    # stale data (a bid above an ask) would make even the side split cycle
+    resting = {wallet(0): (bid(105),), wallet(1): (ask(100),)}
+    new = Allocation.of(
+        (WalletOrders(wallet(0), (bid(103),)), WalletOrders(wallet(1), (), (ask(104),)))
+    )
+
+    plan = plan_replacement(resting, new)
+
+    assert [(s.wallet, s.kind) for s in plan.steps] == [
+        (wallet(0), StepKind.CANCEL),
+        (wallet(1), StepKind.REPLACE),
+        (wallet(0), StepKind.REPLACE),
+    ]
+
+
 def test_plan_replacement_crossed_allocation_raises_invariant_error() -> None:
     new = Allocation.of(
         (WalletOrders(wallet(0), (bid(103),)), WalletOrders(wallet(1), (), (ask(103),)))
