@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -35,11 +37,17 @@ class PgServer:
 
 
 @pytest.fixture(scope="session")
-def pg_embedded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-pg") / "postgres")
-    url = server.start()
-    yield url
-    server.stop()
+def pg_embedded_url() -> Iterator[str]:
+    # not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to mode 0700 in every
+    # session, which locks out the unprivileged user the embedded server runs as under root
+    data_root = Path(tempfile.mkdtemp(prefix="bmvbot-test-pg-"))
+    server = EmbeddedPostgres(data_root / "postgres")
+    try:
+        url = server.start()
+        yield url
+    finally:
+        server.stop()
+        shutil.rmtree(data_root, ignore_errors=True)
 
 
 def _target_url(request: pytest.FixtureRequest, target: str) -> str:
