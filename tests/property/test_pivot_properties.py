@@ -2,6 +2,7 @@ from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from bmvbot.core.config import PivotParams
 from bmvbot.core.pivot import PivotEngine, Trade, TradeBucket, TradeHistory, TradeId
@@ -193,3 +194,50 @@ def test_pivot_warm_start_counts_each_trade_once(
         )
     else:
         assert not state.has_pivot
+
+
+POOL_SPAN = 3 * LOOKBACK
+DEDUP = LOOKBACK // 3
+
+
+class PivotMachine(RuleBasedStateMachine):
+    """Interleave adds (with replays), clock steps and queries against a plain model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = PivotEngine(PivotParams(lookback_ns=LOOKBACK, dedup_window_ns=DEDUP))
+        self.now = NOW
+        self.horizon = -(2**63)
+        self.accepted: dict[TradeId, Trade] = {}
+
+    @rule(
+        ts=st.integers(NOW - LOOKBACK, NOW + POOL_SPAN),
+        key=st.integers(0, 30),
+        price=prices,
+        size=st.integers(1, 1_000),
+    )
+    def add(self, ts: int, key: int, price: int, size: int) -> None:
+        trade_id = TradeId(f"sig{key}", key)
+        # a replayed identity is the same trade: reuse what was first seen for it
+        trade = self.accepted.get(trade_id) or Trade(ts, price, size, trade_id)
+
+        counted = self.engine.add(trade)
+
+        assert counted == (trade_id not in self.accepted and trade.ts_ns > self.horizon)
+        if counted:
+            self.accepted[trade_id] = trade
+
+    @rule(step=st.integers(0, LOOKBACK // 2))
+    def query(self, step: int) -> None:
+        self.now += step
+        self.horizon = max(self.horizon, self.now - LOOKBACK, self.now - DEDUP)
+
+        state = self.engine.state(self.now)
+
+        expected = vwap_in_window(list(self.accepted.values()), self.now)
+        assert state.has_pivot == (expected is not None)
+        if expected is not None:
+            assert state.as_fraction() == expected
+
+
+TestPivotMachine = PivotMachine.TestCase
