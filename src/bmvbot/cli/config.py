@@ -35,7 +35,8 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(render_json_data(settings), indent=2))
         return 0
     source = DEFAULT_SOURCE if path is None else str(path)
-    print(f"# effective configuration: {source} plus environment overrides; secrets redacted")
+    overrides = "" if args.ignore_env else " plus environment overrides"
+    print(f"# effective configuration: {source}{overrides}; secrets redacted")
     print(render_toml(settings, describe=args.describe), end="")
     return 0
 

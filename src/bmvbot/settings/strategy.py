@@ -3,6 +3,8 @@
 Each section holds human units and converts itself into its frozen core params with
 ``to_params``; sections whose values depend on the market's geometry take the ``MarketSpec``.
 ``conversions()`` lists the conversions that can fail, so that validation can report each one.
+The module is long only because every field carries its documentation and bounds; the logic
+per section is a few lines of unit conversion.
 """
 
 from __future__ import annotations
