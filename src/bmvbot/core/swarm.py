@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, gt, lt
+from operator import attrgetter, gt, lt, mul
 
 from bmvbot.core.config import SwarmParams
 from bmvbot.core.errors import ConfigError, InvariantError
@@ -22,6 +22,10 @@ from bmvbot.core.types import FEES_SCALE, BaseLots, Grid, Level, QuoteLots, Side
 _BID = Side.BID
 _ASK = Side.ASK
 _PRICE = attrgetter("price_lots")
+_SIZE = attrgetter("size_base_lots")
+_WALLET = attrgetter("wallet")
+_QUOTE_FUNDS = attrgetter("quote_lots")
+_BASE_FUNDS = attrgetter("base_lots")
 _IDENTITY = attrgetter("side", "price_lots", "size_base_lots")
 
 
@@ -220,17 +224,18 @@ def side_groups(wallet_count: int, is_side_split: bool) -> tuple[range, range]:
     return range(half), range(half, wallet_count)
 
 
-def _check_wallets(wallets: Sequence[WalletFunds], params: SwarmParams) -> None:
+def _wallet_ids(wallets: Sequence[WalletFunds], params: SwarmParams) -> tuple[WalletId, ...]:
     if len(wallets) != params.wallet_count:
         raise ConfigError(
             f"swarm.wallet_count is {params.wallet_count} but {len(wallets)} wallets were given",
             key="swarm.wallet_count",
         )
-    if len({funds.wallet for funds in wallets}) != len(wallets):
+    wallet_ids = tuple(map(_WALLET, wallets))
+    if len(set(wallet_ids)) != len(wallet_ids):
         raise ConfigError(
-            f"swarm wallets must be distinct, was {[funds.wallet for funds in wallets]}",
-            key="swarm.wallets",
+            f"swarm wallets must be distinct, was {list(wallet_ids)}", key="swarm.wallets"
         )
+    return wallet_ids
 
 
 def allocate(
@@ -256,7 +261,7 @@ def allocate(
         ConfigError: the wallet list does not match ``params`` or repeats a wallet.
     """
     check_uncrossed(grid)
-    _check_wallets(wallets, params)
+    wallet_ids = _wallet_ids(wallets, params)
     epoch = rotation_epoch(now_ns, params.tick_interval_ns)
     bid_group, ask_group = side_groups(len(wallets), params.is_side_split)
     slots = [params.max_orders_per_account - funds.blocked_slots for funds in wallets]
@@ -266,14 +271,14 @@ def allocate(
             for level in grid.bids
         ]
     else:
-        bid_costs = [level.price_lots * level.size_base_lots for level in grid.bids]
-    quote_lots: list[int] = [funds.quote_lots for funds in wallets]
-    base_lots: list[int] = [funds.base_lots for funds in wallets]
-    ask_costs: list[int] = [level.size_base_lots for level in grid.asks]
+        bid_costs = list(map(mul, map(_PRICE, grid.bids), map(_SIZE, grid.bids)))
+    quote_lots: list[int] = list(map(_QUOTE_FUNDS, wallets))
+    base_lots: list[int] = list(map(_BASE_FUNDS, wallets))
+    ask_costs: list[int] = list(map(_SIZE, grid.asks))
     bids, bid_unplaced = _spread(grid.bids, bid_costs, quote_lots, slots, bid_group, epoch)
     asks, ask_unplaced = _spread(grid.asks, ask_costs, base_lots, slots, ask_group, epoch)
     return Allocation(
-        tuple(funds.wallet for funds in wallets),
+        wallet_ids,
         tuple(map(tuple, bids)),
         tuple(map(tuple, asks)),
         tuple(bid_unplaced + ask_unplaced),
