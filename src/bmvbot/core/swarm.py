@@ -5,7 +5,11 @@ replace their orders so that the swarm never crosses itself.
 
 A *segment* is a level's index along its side, innermost first (bid segment 0 is the best bid,
 ask segment 0 the best ask). Bid and ask segments are counted separately, so in the mixed mode
-(no side split) bid segment s and ask segment s start in the same wallet.
+(no side split) bid segment s and ask segment s start in the same wallet. With the side split
+the bids rotate over the first ``ceil(W / 2)`` wallets and the asks over the other
+``floor(W / 2)`` (an odd swarm gives the bid half the extra wallet), each side applying the
+rotation formula modulo the size of its half; a wallet then never holds both sides, which is
+what makes a safe one-wallet-at-a-time replacement order always exist.
 """
 
 from __future__ import annotations
