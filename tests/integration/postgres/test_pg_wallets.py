@@ -39,9 +39,16 @@ class StepClock:
         return self.ts_ns
 
 
-def vault_with(database: PostgresDatabase, **secret: str) -> WalletVault:
+def vault_with(
+    database: PostgresDatabase,
+    *,
+    master_key: str | None = None,
+    master_passphrase: str | None = None,
+) -> WalletVault:
     settings = MasterSecretSettings(
-        scrypt_log2_n=14, **{k: SecretStr(v) for k, v in secret.items()}
+        master_key=None if master_key is None else SecretStr(master_key),
+        master_passphrase=None if master_passphrase is None else SecretStr(master_passphrase),
+        scrypt_log2_n=14,
     )
     return wallet_vault(database.stores, StepClock(), settings)
 
