@@ -29,6 +29,7 @@ from bmvbot.openbook.bookside import (
     LeafNode,
     decode_bookside,
     encode_bookside,
+    read_levels,
 )
 from bmvbot.openbook.event_heap import (
     EVENT_HEAP_DISCRIMINATOR,
@@ -547,3 +548,30 @@ def test_golden_event_heap_changes_replay_byte_exact_with_editor(trace_name: str
             if event.seq_num not in known:
                 editor.push_back(event)
         assert encode_event_heap(editor.freeze()) == new, where
+
+
+def _expected_levels(orders: list[dict[str, Any]], now_ts: int) -> list[tuple[int, int]]:
+    levels: list[tuple[int, int]] = []
+    for order in orders:
+        if order["expiry"] and now_ts >= order["expiry"]:
+            continue
+        if levels and levels[-1][0] == order["price_lots"]:
+            levels[-1] = (order["price_lots"], levels[-1][1] + order["base_lots"])
+        else:
+            levels.append((order["price_lots"], order["base_lots"]))
+    return levels
+
+
+@pytest.mark.parametrize("trace_name", trace_names())
+def test_golden_bookside_levels_match_recorded_orders_at_step_time(trace_name: str) -> None:
+    for step in transactions(load_trace(trace_name)):
+        now_ts = step["clock"]["unix_timestamp"]
+        for snapshot in step["accounts"]:
+            if snapshot.get("decoded", {}).get("type") != "BookSide":
+                continue
+            data = raw_data(snapshot)
+            expected = _expected_levels(snapshot["decoded"]["fixed_orders"], now_ts)
+            for depth in (1, 3, 1000):
+                fast = read_levels(data, depth, now_ts)
+                assert [(lv.price_lots, lv.size_base_lots) for lv in fast] == expected[:depth]
+                assert decode_bookside(data).levels(depth, now_ts) == fast

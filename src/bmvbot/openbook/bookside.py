@@ -8,7 +8,9 @@ A BookSide holds two crit-bit trees (fixed-price and oracle-pegged orders) in 1,
 
 from __future__ import annotations
 
+import heapq
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
@@ -124,46 +126,58 @@ class BookSide:
     free_list_head: int
     nodes: tuple[BookNode, ...]
 
-    def orders(self, tree: int = FIXED_TREE) -> list[BookOrder]:
-        """Return the orders of one tree best first: price priority, then time (FIFO).
+    def iter_orders(self, tree: int = FIXED_TREE) -> Iterator[BookOrder]:
+        """Yield the orders of one tree best first: price priority, then time (FIFO).
 
         Raises:
             CodecError: the tree points outside the allocated nodes, at a free node, or loops.
         """
         root = self.roots[tree]
         if root.leaf_count == 0:
-            return []
+            return
         # in-order walk; bids visit the higher child (1) first, asks the lower (0)
         first, second = (1, 0) if self.side is Side.BID else (0, 1)
-        out: list[BookOrder] = []
         stack = [root.maybe_node]
+        leaves = 0
         while stack:
-            handle = stack.pop()
-            node = self._node(handle)
+            node = self._node(stack.pop())
             if isinstance(node, InnerNode):
                 stack.append(node.children[second])
                 stack.append(node.children[first])
+                if len(stack) > 2 * root.leaf_count:
+                    raise CodecError(f"BookSide tree {tree} is deeper than its {root}")
             else:
-                out.append(self._order(node, tree))
-                if len(out) > root.leaf_count:
+                leaves += 1
+                if leaves > root.leaf_count:
                     raise CodecError(f"BookSide tree {tree} has more leaves than {root}")
-        return out
+                yield self._order(node, tree)
+
+    def orders(self, tree: int = FIXED_TREE) -> list[BookOrder]:
+        """Return the orders of one tree best first (see ``iter_orders``)."""
+        return list(self.iter_orders(tree))
+
+    def iter_all_orders(self, oracle_price_lots: int | None = None) -> Iterator[BookOrder]:
+        """Yield fixed orders, merged with pegged ones priced ``oracle + offset``, best first.
+
+        Pegged orders are left out without an oracle price, and when their price is outside
+        ``[1, i64::MAX)`` or beyond their peg limit.
+        """
+        fixed = self.iter_orders(FIXED_TREE)
+        if oracle_price_lots is None or self.roots[ORACLE_PEGGED_TREE].leaf_count == 0:
+            yield from fixed
+            return
+        pegged = (
+            _with_price(order, oracle_price_lots + order.price_lots)
+            for order in self.iter_orders(ORACLE_PEGGED_TREE)
+            if 1 <= oracle_price_lots + order.price_lots < 2**63 - 1
+            and self._within_peg_limit(oracle_price_lots + order.price_lots, order.peg_limit)
+        )
+        sign = -1 if self.side is Side.BID else 1
+        yield from heapq.merge(fixed, pegged, key=lambda o: (sign * o.price_lots, o.seq_num))
 
     def all_orders(self, oracle_price_lots: int | None = None) -> list[BookOrder]:
-        """Return fixed orders, plus pegged ones at ``oracle + offset`` when an oracle is given.
-
-        Merged best first; pegged orders keep their offset in ``price_lots`` only when no
-        oracle price is given (and are then left out).
-        """
-        orders = self.orders(FIXED_TREE)
-        if oracle_price_lots is not None and self.roots[ORACLE_PEGGED_TREE].leaf_count:
-            for order in self.orders(ORACLE_PEGGED_TREE):
-                price = oracle_price_lots + order.price_lots
-                if 1 <= price < 2**63 - 1 and self._within_peg_limit(price, order.peg_limit):
-                    orders.append(_with_price(order, price))
-            sign = -1 if self.side is Side.BID else 1
-            orders.sort(key=lambda o: (sign * o.price_lots, o.seq_num))
-        return orders
+        """Return ``iter_all_orders`` as a list."""
+        return list(self.iter_all_orders(oracle_price_lots))
 
     def levels(
         self, depth: int, now_ts: int | None = None, oracle_price_lots: int | None = None
@@ -171,22 +185,14 @@ class BookSide:
         """Return the top ``depth`` L2 levels, best first, summing base lots per price.
 
         Orders expired at ``now_ts`` are left out when ``now_ts`` is given (the program keeps
-        them on the book until something removes them).
+        them on the book until something removes them). Stops walking once ``depth`` levels
+        are complete.
         """
-        levels: list[BookLevel] = []
-        for order in self.all_orders(oracle_price_lots):
-            if now_ts is not None and order.is_expired(now_ts):
-                continue
-            if levels and levels[-1].price_lots == order.price_lots:
-                last = levels[-1]
-                levels[-1] = BookLevel(
-                    last.price_lots, BaseLots(last.size_base_lots + order.base_lots)
-                )
-            elif len(levels) == depth:
-                break
-            else:
-                levels.append(BookLevel(PriceLots(order.price_lots), BaseLots(order.base_lots)))
-        return tuple(levels)
+        return _aggregate(
+            ((o.price_lots, o.base_lots, o.is_expired(now_ts) if now_ts is not None else False)
+             for o in self.iter_all_orders(oracle_price_lots)),
+            depth,
+        )  # fmt: skip
 
     def _within_peg_limit(self, price: int, peg_limit: int) -> bool:
         if peg_limit == -1:
@@ -219,6 +225,22 @@ class BookSide:
             peg_limit=leaf.peg_limit,
             tree=tree,
         )
+
+
+def _aggregate(orders: Iterable[tuple[int, int, bool]], depth: int) -> tuple[BookLevel, ...]:
+    # (price, base lots, is_expired) best first -> at most depth levels
+    levels: list[BookLevel] = []
+    for price, quantity, is_expired in orders:
+        if is_expired:
+            continue
+        if levels and levels[-1].price_lots == price:
+            last = levels[-1]
+            levels[-1] = BookLevel(last.price_lots, BaseLots(last.size_base_lots + quantity))
+        elif len(levels) == depth:
+            break
+        else:
+            levels.append(BookLevel(PriceLots(price), BaseLots(quantity)))
+    return tuple(levels)
 
 
 def _with_price(order: BookOrder, price: int) -> BookOrder:
@@ -305,3 +327,51 @@ def encode_bookside(book: BookSide) -> bytes:
     except struct.error as e:
         raise CodecError(f"BookSide field out of range: {e}") from e
     return bytes(out)
+
+
+_LEAF_FIELDS = struct.Struct("<BBH4xQQ32sqQ")  # tag, slot, tif, key lo/hi, owner, qty, ts
+
+
+def _raw_fixed_orders(data: bytes, now_ts: int | None) -> Iterator[tuple[int, int, bool]]:
+    # walk the fixed tree straight from the bytes, decoding only the nodes on the way
+    maybe_node, leaf_count = struct.unpack_from("<II", data, 8)
+    if leaf_count == 0:
+        return
+    first, second = (1, 0) if data[312] == Side.BID else (0, 1)
+    stack = [maybe_node]
+    leaves = 0
+    while stack:
+        handle = stack.pop()
+        offset = NODES_OFFSET + NODE_SIZE * handle
+        tag = data[offset] if handle < MAX_NODES else TAG_UNINITIALIZED
+        if tag == TAG_INNER:
+            children = struct.unpack_from("<II", data, offset + 24)
+            stack.append(children[second])
+            stack.append(children[first])
+            if len(stack) > 2 * leaf_count:
+                raise CodecError(f"BookSide fixed tree is deeper than its {leaf_count} leaves")
+        elif tag == TAG_LEAF:
+            leaves += 1
+            if leaves > leaf_count:
+                raise CodecError(f"BookSide fixed tree has more than its {leaf_count} leaves")
+            _, _, tif, _, price, _, quantity, timestamp = _LEAF_FIELDS.unpack_from(data, offset)
+            expired = now_ts is not None and tif > 0 and now_ts >= timestamp + tif
+            yield price, quantity, expired
+        else:
+            raise CodecError(f"BookSide fixed tree points at node {handle} with tag {tag}")
+
+
+def read_levels(data: bytes, depth: int, now_ts: int | None = None) -> tuple[BookLevel, ...]:
+    """Return the top ``depth`` fixed-price L2 levels straight from BookSide account bytes.
+
+    The fast path for market data: only the nodes on the way to the first ``depth`` prices are
+    read. Equal to ``decode_bookside(data).levels(depth, now_ts)`` for books without pegged
+    orders; orders expired at ``now_ts`` are left out when it is given.
+
+    Raises:
+        CodecError: not a BookSide account, or a corrupt tree.
+    """
+    check_account(data, BOOKSIDE_DISCRIMINATOR, BOOKSIDE_SIZE, "BookSide")
+    if data[312] not in (0, 1):
+        raise CodecError(f"BookSide order_tree_type must be 0 (bids) or 1 (asks), was {data[312]}")
+    return _aggregate(_raw_fixed_orders(data, now_ts), depth)

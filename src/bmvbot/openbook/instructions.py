@@ -1,18 +1,18 @@
-"""OpenBook V2 instruction encoders and decoders (fact sheet sections 1.1, 3 and 8.3).
+"""OpenBook V2 instruction encoders (fact sheet sections 1.1, 3 and 8.3).
 
 Every encoder returns a ``solders.instruction.Instruction`` with the program's exact account
 list. Optional accounts that are absent are passed as the program id, neither signer nor writable
 (what the official client and the golden traces do), so the account count never changes.
 ``decode_instruction`` turns instruction data back into the argument struct, and
-``named_accounts`` maps an account list back to the program's account names.
+``named_accounts`` maps an account list back to the program's account names (both re-exported
+from ``instruction_codec``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from solders.instruction import AccountMeta, Instruction
+from solders.instruction import Instruction
 from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError
@@ -29,28 +29,28 @@ from bmvbot.openbook.args import (
     CreateMarketArgs,
     DepositArgs,
     EditOrderArgs,
-    InstructionArgs,
     LimitArgs,
     NameArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
     PlaceTakeOrderArgs,
 )
-from bmvbot.openbook.borsh import BorshReader, BorshWriter
 from bmvbot.openbook.ids import (
     ASSOCIATED_TOKEN_PROGRAM_ID,
-    INSTRUCTION_BY_DISCRIMINATOR,
-    INSTRUCTION_DISCRIMINATORS,
     OPENBOOK_PROGRAM_ID,
     SYSTEM_PROGRAM_ID,
     TOKEN_PROGRAM_ID,
 )
-from bmvbot.openbook.layouts import (
-    ARGS_BY_INSTRUCTION,
-    INSTRUCTION_LAYOUTS,
-    AccountSpec,
-    InstructionLayout,
+from bmvbot.openbook.instruction_codec import (
+    DecodedInstruction,
+    MarketKeys,
+    build_instruction,
+    check_name_length,
+    decode_instruction,
+    encode_instruction_data,
+    named_accounts,
 )
+from bmvbot.openbook.layouts import AccountSpec, InstructionLayout
 
 __all__ = [
     "AccountSpec",
@@ -84,135 +84,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class MarketKeys:
-    """The addresses of one market that instructions reference.
-
-    ``None`` for an oracle or admin means "none": its slot gets the program id. To reproduce the
-    TypeScript client, which passes the zero key for absent oracles, give ``Pubkey.default()``.
-    """
-
-    market: Pubkey
-    bids: Pubkey
-    asks: Pubkey
-    event_heap: Pubkey
-    market_authority: Pubkey
-    base_vault: Pubkey
-    quote_vault: Pubkey
-    oracle_a: Pubkey | None = None
-    oracle_b: Pubkey | None = None
-    open_orders_admin: Pubkey | None = None
-    consume_events_admin: Pubkey | None = None
-    close_market_admin: Pubkey | None = None
-    program_id: Pubkey = OPENBOOK_PROGRAM_ID
-
-    def vault(self, side: Side) -> Pubkey:
-        """Return the vault a ``place_order`` on ``side`` pays into (bid: quote, ask: base)."""
-        return self.quote_vault if Side(side) is Side.BID else self.base_vault
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedInstruction:
-    """An instruction's name and its argument struct (None for argument-less instructions)."""
-
-    name: str
-    args: InstructionArgs | None
-
-
-def encode_instruction_data(name: str, args: InstructionArgs | None) -> bytes:
-    """Return the data of instruction ``name``: its discriminator and Borsh ``args``.
-
-    Raises:
-        CodecError: unknown instruction, the wrong argument struct, or a value out of range.
-    """
-    if name not in INSTRUCTION_LAYOUTS:
-        raise CodecError(f"unknown OpenBook instruction {name!r}")
-    expected = ARGS_BY_INSTRUCTION.get(name)
-    if (expected is None and args is not None) or (
-        expected is not None and not isinstance(args, expected)
-    ):
-        wanted = expected.__name__ if expected else "no arguments"
-        raise CodecError(f"{name} takes {wanted}, was {type(args).__name__}")
-    w = BorshWriter(INSTRUCTION_DISCRIMINATORS[name])
-    if args is not None:
-        args.write(w)
-    return bytes(w)
-
-
-def _build(
-    name: str,
-    program_id: Pubkey,
-    keys: Mapping[str, Pubkey | None],
-    args: InstructionArgs | None = None,
-    remaining: Sequence[Pubkey] = (),
-) -> Instruction:
-    layout = INSTRUCTION_LAYOUTS[name]
-    metas = []
-    for spec in layout.accounts:
-        key = keys.get(spec.name)
-        if key is None:
-            if not spec.is_optional:
-                raise CodecError(f"{name} needs account {spec.name}, none was given")
-            metas.append(AccountMeta(program_id, is_signer=False, is_writable=False))
-        else:
-            metas.append(AccountMeta(key, is_signer=spec.is_signer, is_writable=spec.is_writable))
-    metas.extend(AccountMeta(key, is_signer=False, is_writable=True) for key in remaining)
-    return Instruction(program_id, encode_instruction_data(name, args), metas)
-
-
-def decode_instruction(data: bytes, *, strict: bool = True) -> DecodedInstruction:
-    """Return the name and arguments encoded in OpenBook instruction ``data``.
-
-    Args:
-        data: the full instruction data, discriminator included.
-        strict: refuse trailing bytes. The program (Anchor) ignores them; pass False to mimic it.
-
-    Raises:
-        CodecError: the data is shorter than 8 bytes, the discriminator is unknown, an enum
-            or option byte is invalid, or the arguments are truncated.
-    """
-    if len(data) < 8:
-        raise CodecError(f"instruction data must hold an 8-byte discriminator, was {len(data)} B")
-    name = INSTRUCTION_BY_DISCRIMINATOR.get(bytes(data[:8]))
-    if name is None or name not in INSTRUCTION_LAYOUTS:
-        raise CodecError(f"unknown OpenBook instruction discriminator {bytes(data[:8]).hex()}")
-    args_type = ARGS_BY_INSTRUCTION.get(name)
-    r = BorshReader(data, 8, what=f"{name} instruction data")
-    args = args_type.read(r) if args_type is not None else None
-    if strict:
-        r.expect_end()
-    return DecodedInstruction(name, args)
-
-
-def named_accounts(
-    name: str, accounts: Sequence[Pubkey], program_id: Pubkey = OPENBOOK_PROGRAM_ID
-) -> tuple[dict[str, Pubkey | None], tuple[Pubkey, ...]]:
-    """Return ``(accounts by name, remaining accounts)`` for an instruction's account list.
-
-    An optional slot holding the program id maps to None.
-
-    Raises:
-        CodecError: unknown instruction, or fewer accounts than the instruction needs.
-    """
-    layout = INSTRUCTION_LAYOUTS.get(name)
-    if layout is None:
-        raise CodecError(f"unknown OpenBook instruction {name!r}")
-    if len(accounts) < len(layout.accounts):
-        raise CodecError(f"{name} needs {len(layout.accounts)} accounts, was {len(accounts)}")
-    named: dict[str, Pubkey | None] = {}
-    for spec, key in zip(layout.accounts, accounts, strict=False):
-        named[spec.name] = None if spec.is_optional and key == program_id else key
-    return named, tuple(accounts[len(layout.accounts) :])
-
-
 # --- market creation and OpenOrders plumbing -------------------------------------------------
-
-
-def _check_name(name: object, max_bytes: int) -> None:
-    if isinstance(name, str) and len(name.encode()) > max_bytes:
-        raise CodecError(
-            f"name must be at most {max_bytes} UTF-8 bytes, was {len(name.encode())}: {name!r}"
-        )
 
 
 def create_market(
@@ -232,7 +104,7 @@ def create_market(
     ``check_name=False`` lets a name longer than 16 bytes through (the program answers 6001).
     """
     if check_name and isinstance(args, CreateMarketArgs):
-        _check_name(args.name, MARKET_NAME_MAX_BYTES)
+        check_name_length(args.name, MARKET_NAME_MAX_BYTES)
     accounts = {
         "market": keys.market,
         "market_authority": keys.market_authority,
@@ -256,7 +128,7 @@ def create_market(
         "event_authority": pda.event_authority(keys.program_id),
         "program": keys.program_id,
     }
-    return _build("create_market", keys.program_id, accounts, args)
+    return build_instruction("create_market", keys.program_id, accounts, args)
 
 
 def create_open_orders_indexer(
@@ -273,7 +145,7 @@ def create_open_orders_indexer(
         "open_orders_indexer": open_orders_indexer or pda.open_orders_indexer(owner, program_id),
         "system_program": SYSTEM_PROGRAM_ID,
     }
-    return _build("create_open_orders_indexer", program_id, accounts)
+    return build_instruction("create_open_orders_indexer", program_id, accounts)
 
 
 def create_open_orders_account(
@@ -295,7 +167,7 @@ def create_open_orders_account(
     through; the program answers 6001).
     """
     if check_name:
-        _check_name(name, OPEN_ORDERS_NAME_MAX_BYTES)
+        check_name_length(name, OPEN_ORDERS_NAME_MAX_BYTES)
     accounts = {
         "payer": payer,
         "owner": owner,
@@ -305,7 +177,7 @@ def create_open_orders_account(
         "market": market,
         "system_program": SYSTEM_PROGRAM_ID,
     }
-    return _build("create_open_orders_account", program_id, accounts, NameArgs(name))
+    return build_instruction("create_open_orders_account", program_id, accounts, NameArgs(name))
 
 
 def close_open_orders_account(
@@ -324,7 +196,7 @@ def close_open_orders_account(
         "sol_destination": sol_destination,
         "system_program": SYSTEM_PROGRAM_ID,
     }
-    return _build("close_open_orders_account", program_id, accounts)
+    return build_instruction("close_open_orders_account", program_id, accounts)
 
 
 def close_open_orders_indexer(
@@ -341,7 +213,7 @@ def close_open_orders_indexer(
         "sol_destination": sol_destination,
         "token_program": TOKEN_PROGRAM_ID,
     }
-    return _build("close_open_orders_indexer", program_id, accounts)
+    return build_instruction("close_open_orders_indexer", program_id, accounts)
 
 
 def set_delegate(
@@ -357,7 +229,7 @@ def set_delegate(
         "open_orders_account": open_orders_account,
         "delegate_account": delegate,
     }
-    return _build("set_delegate", program_id, accounts)
+    return build_instruction("set_delegate", program_id, accounts)
 
 
 def _funding_accounts(
@@ -394,7 +266,7 @@ def deposit(
         keys, owner, open_orders_account, user_base_account, user_quote_account
     )
     args = DepositArgs(base_amount, quote_amount)
-    return _build("deposit", keys.program_id, accounts, args)
+    return build_instruction("deposit", keys.program_id, accounts, args)
 
 
 def refill(
@@ -412,7 +284,7 @@ def refill(
         keys, owner, open_orders_account, user_base_account, user_quote_account
     )
     args = DepositArgs(base_amount, quote_amount)
-    return _build("refill", keys.program_id, accounts, args)
+    return build_instruction("refill", keys.program_id, accounts, args)
 
 
 # --- trading ----------------------------------------------------------------------------------
@@ -454,7 +326,7 @@ def place_order(
     accounts = _order_accounts(keys, signer, open_orders_account)
     accounts["user_token_account"] = user_token_account
     accounts["market_vault"] = keys.vault(args.side)
-    return _build("place_order", keys.program_id, accounts, args, remaining_accounts)
+    return build_instruction("place_order", keys.program_id, accounts, args, remaining_accounts)
 
 
 def edit_order(
@@ -475,7 +347,7 @@ def edit_order(
     accounts = _order_accounts(keys, signer, open_orders_account)
     accounts["user_token_account"] = user_token_account
     accounts["market_vault"] = keys.vault(args.place_order.side)
-    return _build("edit_order", keys.program_id, accounts, args, remaining_accounts)
+    return build_instruction("edit_order", keys.program_id, accounts, args, remaining_accounts)
 
 
 def _batch(
@@ -492,7 +364,7 @@ def _batch(
     accounts["user_base_account"] = user_base_account
     accounts["market_quote_vault"] = keys.quote_vault
     accounts["market_base_vault"] = keys.base_vault
-    return _build(name, keys.program_id, accounts, args)
+    return build_instruction(name, keys.program_id, accounts, args)
 
 
 def place_orders(
@@ -569,7 +441,9 @@ def place_take_order(
         "system_program": SYSTEM_PROGRAM_ID,
         "open_orders_admin": keys.open_orders_admin,
     }
-    return _build("place_take_order", keys.program_id, accounts, args, remaining_accounts)
+    return build_instruction(
+        "place_take_order", keys.program_id, accounts, args, remaining_accounts
+    )
 
 
 def _cancel_accounts(
@@ -589,7 +463,7 @@ def cancel_order(
 ) -> Instruction:
     """Return ``cancel_order`` of the u128 ``order_id`` (owner or delegate signs)."""
     accounts = _cancel_accounts(keys, signer, open_orders_account)
-    return _build("cancel_order", keys.program_id, accounts, CancelOrderArgs(order_id))
+    return build_instruction("cancel_order", keys.program_id, accounts, CancelOrderArgs(order_id))
 
 
 def cancel_order_by_client_order_id(
@@ -598,7 +472,7 @@ def cancel_order_by_client_order_id(
     """Return ``cancel_order_by_client_order_id`` (v1.7: the first match only, else 6038)."""
     accounts = _cancel_accounts(keys, signer, open_orders_account)
     args = CancelOrderByClientOrderIdArgs(client_order_id)
-    return _build("cancel_order_by_client_order_id", keys.program_id, accounts, args)
+    return build_instruction("cancel_order_by_client_order_id", keys.program_id, accounts, args)
 
 
 def cancel_all_orders(
@@ -612,7 +486,7 @@ def cancel_all_orders(
     """Return ``cancel_all_orders``: up to ``limit`` slots, of one side or (None) both."""
     accounts = _cancel_accounts(keys, signer, open_orders_account)
     args = CancelAllOrdersArgs(side_option, limit)
-    return _build("cancel_all_orders", keys.program_id, accounts, args)
+    return build_instruction("cancel_all_orders", keys.program_id, accounts, args)
 
 
 def prune_orders(keys: MarketKeys, *, open_orders_account: Pubkey, limit: int) -> Instruction:
@@ -626,7 +500,7 @@ def prune_orders(keys: MarketKeys, *, open_orders_account: Pubkey, limit: int) -
         "bids": keys.bids,
         "asks": keys.asks,
     }
-    return _build("prune_orders", keys.program_id, accounts, LimitArgs(limit))
+    return build_instruction("prune_orders", keys.program_id, accounts, LimitArgs(limit))
 
 
 # --- crank and settlement ---------------------------------------------------------------------
@@ -648,7 +522,7 @@ def consume_events(
     Events whose OpenOrders account is not passed are skipped and stay on the heap.
     """
     args = ConsumeEventsArgs(limit)
-    return _build(
+    return build_instruction(
         "consume_events", keys.program_id, _consume_accounts(keys), args, open_orders_accounts
     )
 
@@ -658,7 +532,7 @@ def consume_given_events(
 ) -> Instruction:
     """Return ``consume_given_events`` for these event-heap slots (each < 600)."""
     args = ConsumeGivenEventsArgs(tuple(slots))
-    return _build(
+    return build_instruction(
         "consume_given_events",
         keys.program_id,
         _consume_accounts(keys),
@@ -695,7 +569,7 @@ def settle_funds(
         "token_program": TOKEN_PROGRAM_ID,
         "system_program": SYSTEM_PROGRAM_ID,
     }
-    return _build("settle_funds", keys.program_id, accounts)
+    return build_instruction("settle_funds", keys.program_id, accounts)
 
 
 def sweep_fees(
@@ -710,4 +584,4 @@ def sweep_fees(
         "token_receiver_account": token_receiver_account,
         "token_program": TOKEN_PROGRAM_ID,
     }
-    return _build("sweep_fees", keys.program_id, accounts)
+    return build_instruction("sweep_fees", keys.program_id, accounts)
