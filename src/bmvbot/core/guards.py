@@ -234,6 +234,10 @@ def decide_rebalance(observation: GuardObservation, params: GuardParams) -> Reba
     - by "no material change" when the target equals the resting grid within the
       tolerances (see ``is_material_change``); ENTROPY is exempt, because its purpose is to
       refresh an unchanged grid. An empty target for an empty book sends nothing either.
+
+    The caller records ``last_rebalance_ns`` and the pivot only for a rebalance it sends, and
+    does not ask while one is in flight: an empty resting grid reads as INITIAL, which no
+    cool-down holds.
     """
     reason, detail = fired_guard(observation, params)
     if reason is RebalanceReason.NONE:
