@@ -2,8 +2,8 @@
 
 ``check_plan_uncrossed`` replays a ``ReplacementPlan`` over the resting orders and refuses any
 step whose new orders would cross an order another swarm wallet still rests at that moment.
-``ExpectedOrders`` remembers what the last rebalance should have left on the book; compared
-with a later snapshot (fills taken into account) it tells whether the rebalance landed in full.
+``OrderLedger`` follows every order the swarm placed (placed, cancelled, filled, lost);
+compared with each snapshot it tells whether the last rebalance landed as sent.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bmvbot.core.errors import InvariantError
-from bmvbot.core.swarm import Allocation, ReplacementPlan
+from bmvbot.core.swarm import ReplacementPlan
 from bmvbot.core.types import Level, Side, WalletId
 from bmvbot.ports.venue import MarketTrade, OwnOrder
 
@@ -68,47 +68,84 @@ def check_plan_uncrossed(
 _Key = tuple[WalletId, Side, int]
 
 
-class ExpectedOrders:
-    """What the last rebalance should have left resting, per wallet, side and price.
+class OrderLedger:
+    """Every swarm order the service placed, from placement to fill, cancel or loss.
 
-    Fills explain a smaller or missing order: a level with a swarm maker fill at its wallet,
-    side and price since the rebalance may be smaller than sent, or gone. Anything else that
-    differs (a stray order, a missing or larger order) is a mismatch: part of the rebalance
-    did not land, or the venue shrank or dropped an order.
+    An order is known by its wallet, side and price (a wallet never rests two orders on one
+    tick of one side). Placed orders enter when their wallet's step lands; a landed step or
+    cancel-all cancels the wallet's earlier orders; maker fills shrink an order and a fully
+    filled one leaves as filled. ``reconcile`` compares the ledger with the venue's resting
+    orders: an order the venue no longer rests without a fill or a cancel is *lost* (a partly
+    landed rebalance, or a dropped post-only order), one the ledger does not know is adopted.
+    Every order placed is, at any time, exactly one of resting, cancelled, filled or lost.
     """
 
-    def __init__(self, allocation: Allocation) -> None:
-        """Expect exactly the orders of ``allocation``."""
-        self._sizes: dict[_Key, int] = {}
-        for orders in allocation.wallets:
-            for level in orders.levels:
-                self._sizes[(orders.wallet, level.side, level.price_lots)] = level.size_base_lots
-        self._filled: set[_Key] = set()
+    def __init__(self) -> None:
+        """Create an empty ledger."""
+        self._live: dict[_Key, int] = {}
+        self.placed = 0
+        self.cancelled = 0
+        self.filled = 0
+        self.lost = 0
+        self.adopted = 0
+
+    @property
+    def resting(self) -> int:
+        """Return the orders the ledger believes rest now."""
+        return len(self._live)
+
+    def replace(self, wallet: WalletId, levels: Iterable[Level]) -> None:
+        """Record a landed step of ``wallet``: its orders cancelled, ``levels`` placed."""
+        self.cancel_wallet(wallet)
+        for level in levels:
+            self._live[(wallet, level.side, level.price_lots)] = level.size_base_lots
+            self.placed += 1
+
+    def cancel_wallet(self, wallet: WalletId) -> None:
+        """Record that every order of ``wallet`` was cancelled."""
+        keys = [key for key in self._live if key[0] == wallet]
+        for key in keys:
+            del self._live[key]
+        self.cancelled += len(keys)
 
     def add_fills(self, fills: Iterable[MarketTrade]) -> None:
-        """Note the swarm's maker fills (they may shrink or remove an expected order)."""
+        """Shrink the orders the swarm's maker fills hit; fully filled ones leave as filled."""
+        live = self._live
         for trade in fills:
-            if trade.maker_wallet is not None:
-                side = trade.taker_side.opposite
-                self._filled.add((trade.maker_wallet, side, trade.price_lots))
+            if trade.maker_wallet is None:
+                continue
+            key = (trade.maker_wallet, trade.taker_side.opposite, trade.price_lots)
+            remaining = live.get(key)
+            if remaining is None:
+                continue  # an adopted or already reconciled order: reconcile settles it
+            if remaining > trade.size_base_lots:
+                live[key] = remaining - trade.size_base_lots
+            else:
+                del live[key]
+                self.filled += 1
 
-    def mismatches(self, orders: Sequence[OwnOrder]) -> list[str]:
-        """Return one line per difference between ``orders`` and what is expected."""
+    def reconcile(self, orders: Sequence[OwnOrder]) -> list[str]:
+        """Bring the ledger in line with the venue's ``orders``; return one line per difference.
+
+        A resting order smaller than the ledger's (an unreported fill) or unknown to it is
+        adopted at the venue's size; a ledger order the venue does not rest is lost.
+        """
         problems: list[str] = []
-        seen: set[_Key] = set()
+        venue: dict[_Key, int] = {}
         for order in orders:
-            key: _Key = (order.wallet, order.side, order.price_lots)
-            seen.add(key)
-            expected = self._sizes.get(key)
+            venue[(order.wallet, order.side, order.price_lots)] = order.size_base_lots
+        live = self._live
+        for key, size in venue.items():
+            expected = live.get(key)
             if expected is None:
-                problems.append(f"unexpected {_describe(key)} x {order.size_base_lots}")
-            elif order.size_base_lots > expected or (
-                order.size_base_lots < expected and key not in self._filled
-            ):
-                problems.append(f"{_describe(key)} rests {order.size_base_lots}, sent {expected}")
-        for key, size in self._sizes.items():
-            if key not in seen and key not in self._filled:
-                problems.append(f"missing {_describe(key)} x {size}")
+                problems.append(f"unexpected {_describe(key)} x {size}")
+                self.adopted += 1
+            elif expected != size:
+                problems.append(f"{_describe(key)} rests {size}, ledger has {expected}")
+            live[key] = size
+        for key in [key for key in live if key not in venue]:
+            problems.append(f"missing {_describe(key)} x {live.pop(key)}")
+            self.lost += 1
         return problems
 
 

@@ -184,7 +184,9 @@ class SimulationSummary:
         tips_lamports, fees_lamports: what the bundles cost.
         dropped_orders: post-only orders the venue did not post (should be 0).
         self_trades: fills with the swarm on both sides (must be 0).
-        orders_placed, orders_cancelled: as counted from landed steps.
+        orders_placed, orders_cancelled, orders_filled, orders_lost: the order ledger's
+            counts (``placed = resting + cancelled + filled + lost``).
+        orders_resting: swarm orders resting at the end.
         mismatches: ticks that found the book different from the last rebalance.
         one_sided_ns: time the swarm rested orders on one side only.
         empty_grid_ns: time the swarm rested no order at all.
@@ -212,6 +214,9 @@ class SimulationSummary:
     self_trades: int
     orders_placed: int
     orders_cancelled: int
+    orders_filled: int
+    orders_lost: int
+    orders_resting: int
     mismatches: int
     one_sided_ns: int
     empty_grid_ns: int
@@ -301,6 +306,9 @@ class _Tracker:
             self_trades=pnl.self_trades,
             orders_placed=execution.orders_placed,
             orders_cancelled=execution.orders_cancelled,
+            orders_filled=execution.orders_filled,
+            orders_lost=execution.orders_lost,
+            orders_resting=len(state.orders),
             mismatches=execution.mismatches,
             one_sided_ns=self.one_sided_ns,
             empty_grid_ns=self.empty_grid_ns,

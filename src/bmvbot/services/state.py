@@ -110,7 +110,10 @@ class ExecutionStats:
         fees_lamports: signature and priority fees paid.
         dropped_orders: post-only orders the venue did not post (must stay 0).
         orders_placed: orders sent in steps that landed.
-        orders_cancelled: resting orders of wallets whose step landed (cancel-all).
+        orders_cancelled: orders cancelled by a landed step or cancel-all.
+        orders_filled: orders filled in full.
+        orders_lost: orders that left the book without a fill or cancel (must stay 0):
+            ``placed = resting + cancelled + filled + lost`` at every tick.
         skipped_crossing_levels: target levels left out because they would cross the
             external book (a post-only order there would be dropped).
         unplaced_levels: target levels no wallet could fund or hold, summed over rebalances.
@@ -133,6 +136,8 @@ class ExecutionStats:
     dropped_orders: int = 0
     orders_placed: int = 0
     orders_cancelled: int = 0
+    orders_filled: int = 0
+    orders_lost: int = 0
     skipped_crossing_levels: int = 0
     unplaced_levels: int = 0
     venue_errors: int = 0

@@ -40,7 +40,7 @@ from bmvbot.services.market_view import (
     wallet_funds,
 )
 from bmvbot.services.portfolio import Portfolio
-from bmvbot.services.reconciliation import ExpectedOrders, check_plan_uncrossed
+from bmvbot.services.reconciliation import OrderLedger, check_plan_uncrossed
 from bmvbot.services.state import ExecutionStats, TradingState, freeze_counts
 
 _log = logging.getLogger("bmvbot.trading")
@@ -92,8 +92,6 @@ class _Counters:
     tips_lamports: int = 0
     fees_lamports: int = 0
     dropped_orders: int = 0
-    orders_placed: int = 0
-    orders_cancelled: int = 0
     skipped_crossing_levels: int = 0
     unplaced_levels: int = 0
     venue_errors: int = 0
@@ -145,7 +143,7 @@ class TradingService:
         self._last_pivot: float | None = None
         self._last_rebalance_ns: int | None = None
         self._last_trade_price: int | None = None
-        self._expected: ExpectedOrders | None = None
+        self._ledger = OrderLedger()
         self._needs_repair = False
         self._repair_streak = 0
         self._view: MarketView | None = None
@@ -254,14 +252,12 @@ class TradingService:
             self._last_trade_price = trades[-1].price_lots
 
     def _check_landing(self, snapshot: MarketSnapshot, fills: list[MarketTrade]) -> None:
-        # the first snapshot after a rebalance shows whether everything landed as sent
-        expected = self._expected
-        if expected is None:
-            return
-        self._expected = None
-        expected.add_fills(fills)
-        problems = expected.mismatches(snapshot.orders)
-        if problems:
+        # every snapshot must show what the ledger expects: the landed steps minus the fills
+        ledger = self._ledger
+        is_first = self._view is None
+        ledger.add_fills(fills)
+        problems = ledger.reconcile(snapshot.orders)
+        if problems and not is_first:  # orders found at start are adopted quietly
             self._counters.mismatches += 1
             self._needs_repair = True
             _log.warning(
@@ -344,7 +340,6 @@ class TradingService:
             self._account(view, plan, report)
             if report.status is not LandingStatus.FAILED:
                 self._mark_rebalanced(view.ts_ns, pivot_lots)
-            self._expected = ExpectedOrders(allocation)
         if self._journal is not None:
             self._journal.add_rebalance(view.ts_ns, reason, pivot_lots, target, report)
         _log.info(
@@ -376,10 +371,7 @@ class TradingService:
         landed = set(report.landed_wallets)
         for step in plan.steps:
             if step.wallet in landed:
-                counters.orders_placed += len(step.bids) + len(step.asks)
-                counters.orders_cancelled += len(view.resting_by_wallet.get(step.wallet, ()))
-                landed.discard(step.wallet)  # a wallet that cancels first counts its orders once
-        counters.orders_placed -= report.dropped_orders
+                self._ledger.replace(step.wallet, step.bids + step.asks)
         counters.bundles_sent += len(report.bundle_ids)
         counters.bundles_landed += _landed_bundles(report, self._tip)
         counters.transactions += report.transactions
@@ -416,23 +408,21 @@ class TradingService:
         counters.transactions += report.transactions
         counters.tips_lamports += report.tips_lamports
         counters.fees_lamports += report.fees_lamports
-        if self._view is not None:
-            landed = set(report.landed_wallets)
-            counters.orders_cancelled += sum(
-                len(levels)
-                for wallet, levels in self._view.resting_by_wallet.items()
-                if wallet in landed
-            )
-        self._expected = None
+        for wallet in report.landed_wallets:
+            self._ledger.cancel_wallet(wallet)
         self._needs_repair = False
         self._last_rebalance_ns = None
         _log.info("cancelled all orders status=%s", report.status.value)
         return report
 
     async def shutdown(self) -> ExecutionReport:
-        """Pause and cancel every resting order (clean stop)."""
+        """Pause, cancel every resting order and take a last snapshot (clean stop)."""
         self.pause()
-        return await self.cancel_all()
+        report = await self.cancel_all()
+        snapshot = await self._snapshot()
+        if snapshot is not None:
+            self._observe(snapshot)
+        return report
 
     @property
     def execution(self) -> ExecutionStats:
@@ -453,8 +443,10 @@ class TradingService:
             tips_lamports=c.tips_lamports,
             fees_lamports=c.fees_lamports,
             dropped_orders=c.dropped_orders,
-            orders_placed=c.orders_placed,
-            orders_cancelled=c.orders_cancelled,
+            orders_placed=self._ledger.placed,
+            orders_cancelled=self._ledger.cancelled,
+            orders_filled=self._ledger.filled,
+            orders_lost=self._ledger.lost,
             skipped_crossing_levels=c.skipped_crossing_levels,
             unplaced_levels=c.unplaced_levels,
             venue_errors=c.venue_errors,
