@@ -136,7 +136,8 @@ def _stats_panel(state: TradingState, market: MarketSpec) -> Panel:
         f"fills bid={pnl.bid_fills} ask={pnl.ask_fills}  position "
         f"{market.size_to_ui(pnl.position_base_lots):+.3f}  PnL total "
         f"{_quote(market, pnl.total_quote_native)} realized "
-        f"{_quote(market, pnl.realized_quote_native)} unrealized {_quote(market, pnl.unrealized_quote_native)} fees "
+        f"{_quote(market, pnl.realized_quote_native)} unrealized "
+        f"{_quote(market, pnl.unrealized_quote_native)} fees "
         f"{_quote(market, pnl.fees_quote_native)}",
         f"rebalances {execution.rebalances}: {_counts(execution.rebalances_by_reason)}",
         f"guard triggers: {_counts(execution.guard_triggers)}  held: "
