@@ -1,0 +1,477 @@
+"""``SimulatedVenue``: the Venue port over the exchange model, a Jito bundle model and a market.
+
+Build one with::
+
+    venue = SimulatedVenue.create(
+        spec,                      # MarketSpec (SIM_MARKET_SPEC: SOL-quoted, tick 1e-5)
+        wallet_count=8,            # swarm wallets sim-wallet-00 .. sim-wallet-07
+        clock=SimClock(),          # or SystemClock() for paper trading
+        scenario="random_walk",    # a name from SCENARIOS or a Scenario
+        seed=0,                    # seeds the run's one random.Random
+        funding=SwarmFunding(),    # base / quote native and lamports per wallet
+        bundles=BundleParams(),    # landing probability, delay in slots, failures, fees
+    )
+
+The venue is lazy: every call first runs the synthetic participants (``ParticipantPool``) up to
+``clock.now_ns()``, so it serves a ``SimClock`` advanced by a runner and the wall clock alike.
+
+``execute(plan, tip)`` runs each step as one ``cancel_all_and_place_orders`` (PostOnly entries,
+CancelProvide) of the wallet's OpenOrders account, after cranking the wallet's pending fills so
+their slots are free. Steps are packed into bundles by ``bundles.pack_bundles`` and sent one
+after another: each is drawn to land (or not) after a delay in slots, during which the market
+keeps moving; a bundle is all-or-nothing (the exchange is copied before it and restored if any
+of its transactions fails); sending stops at the first bundle that does not land, and every
+wallet whose step did not land is reported in ``failed_wallets``. Only landed bundles pay
+signature fees (by each transaction's first signer) and the tip (by the bundle's tip payer).
+A post-only order that would cross any resting order (swarm or not) is not posted; those are
+counted in ``dropped_orders``. As every swarm order is post-only, no trade ever has a swarm
+wallet on both sides.
+
+The venue's market time may run ahead of the clock by a bundle's landing delay; snapshots
+report ``max(clock, market time)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bmvbot.adapters.sim.bundles import (
+    JITO_MIN_TIP_LAMPORTS,
+    BundleLayout,
+    BundleParams,
+    InstructionShape,
+    LandingDraw,
+    bundle_id,
+    draw_landing,
+    pack_bundles,
+    transaction_fee_lamports,
+)
+from bmvbot.adapters.sim.market import SimMarket, Trader
+from bmvbot.adapters.sim.participants import ParticipantPool
+from bmvbot.adapters.sim.scenarios import Scenario, scenario
+from bmvbot.core.errors import ConfigError, FatalVenueError, RejectedError
+from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, StepKind
+from bmvbot.core.types import (
+    LAMPORTS_PER_SOL,
+    BaseLots,
+    BaseNative,
+    BookLevel,
+    L2Snapshot,
+    Lamports,
+    MarketSpec,
+    PriceLots,
+    QuoteNative,
+    Side,
+    WalletId,
+)
+from bmvbot.exchange import ExchangeError
+from bmvbot.ports.clock import Clock
+from bmvbot.ports.venue import (
+    ExecutionReport,
+    LandingStatus,
+    MarketSnapshot,
+    OwnOrder,
+    Venue,
+    WalletBalance,
+)
+
+logger = logging.getLogger(__name__)
+
+SIM_MARKET_SPEC = MarketSpec(
+    base_decimals=9,
+    quote_decimals=9,
+    base_lot_size=1_000_000,
+    quote_lot_size=10,
+    maker_fee_ppm=0,
+    taker_fee_ppm=400,
+)
+"""A SOL-quoted token market: base lot 0.001 token, tick 0.00001 SOL, taker fee 4 bps."""
+RENT_EXEMPT_LAMPORTS = 890_880
+"""A wallet must keep at least this many lamports (rent-exempt system account)."""
+NS_PER_MS = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SwarmFunding:
+    """What each swarm wallet starts with.
+
+    Attributes:
+        base_native: base tokens in its token account (default 1,000 tokens of 9 decimals).
+        quote_native: quote tokens (wrapped SOL) in its token account (default 1,250 SOL).
+        lamports: SOL for fees and tips (default 1 SOL).
+    """
+
+    base_native: int = 1_000 * 10**9
+    quote_native: int = 1_250 * 10**9
+    lamports: int = LAMPORTS_PER_SOL
+
+    def __post_init__(self) -> None:
+        for name in ("base_native", "quote_native", "lamports"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    f"funding.{name} must be >= 0, was {getattr(self, name)}",
+                    key=f"funding.{name}",
+                )
+
+
+@dataclass(slots=True)
+class _Outcome:
+    # what the bundles of one execute did, accumulated bundle by bundle
+    bundle_ids: list[str]
+    landed_steps: int = 0
+    transactions: int = 0
+    tips_lamports: int = 0
+    fees_lamports: int = 0
+    dropped_orders: int = 0
+    is_stopped: bool = False
+
+
+class _BundleFailedError(Exception):
+    """A transaction of a landed bundle failed: the whole bundle is undone."""
+
+
+class SimulatedVenue(Venue):
+    """The Venue port on a simulated OpenBook V2 market (see the module docstring)."""
+
+    def __init__(
+        self,
+        market: SimMarket,
+        pool: ParticipantPool,
+        wallets: Sequence[Trader],
+        clock: Clock,
+        funding: SwarmFunding,
+        bundles: BundleParams,
+        book_depth_levels: int = 64,
+    ) -> None:
+        self.market = market
+        self.pool = pool
+        self.clock = clock
+        self.bundle_params = bundles
+        self.book_depth_levels = book_depth_levels
+        self._rng = pool.rng
+        self._traders = {WalletId(t.owner): t for t in wallets}
+        self._wallet_ids = tuple(self._traders)
+        self._lamports = dict.fromkeys(self._wallet_ids, funding.lamports)
+        self._signature_count = 0
+
+    @classmethod
+    def create(
+        cls,
+        spec: MarketSpec = SIM_MARKET_SPEC,
+        wallet_count: int = 8,
+        clock: Clock | None = None,
+        scenario: Scenario | str = "random_walk",
+        seed: int | None = None,
+        funding: SwarmFunding | None = None,
+        bundles: BundleParams | None = None,
+        *,
+        book_depth_levels: int = 64,
+        crank_interval_s: float = 1.0,
+    ) -> SimulatedVenue:
+        """Build a venue: market, ``wallet_count`` funded swarm wallets and the participants.
+
+        ``seed`` (default: the scenario's) seeds the one ``random.Random`` of the run.
+
+        Raises:
+            ConfigError: no clock, ``wallet_count`` < 1, an unknown scenario name.
+        """
+        if clock is None:
+            raise ConfigError("SimulatedVenue.create needs a clock, was None", key="clock")
+        if wallet_count < 1:
+            raise ConfigError(
+                f"swarm.wallet_count must be >= 1, was {wallet_count}", key="swarm.wallet_count"
+            )
+        recipe = _scenario_of(scenario, seed)
+        funding = funding or SwarmFunding()
+        start_ns = clock.now_ns()
+        market = SimMarket(spec, start_ns, trade_id_prefix=f"sim{recipe.seed}")
+        wallets = [
+            market.open_swarm_wallet(
+                WalletId(f"sim-wallet-{i:02d}"), funding.base_native, funding.quote_native
+            )
+            for i in range(wallet_count)
+        ]
+        rng = random.Random(recipe.seed)  # noqa: S311 - a reproducible simulation, not crypto
+        pool = ParticipantPool(market, recipe, rng, start_ns, crank_interval_s)
+        return cls(
+            market, pool, wallets, clock, funding, bundles or BundleParams(), book_depth_levels
+        )
+
+    # -- the port ----------------------------------------------------------------------------
+
+    async def market_spec(self) -> MarketSpec:
+        """Return the market's geometry."""
+        return self.market.spec
+
+    async def wallets(self) -> tuple[WalletId, ...]:
+        """Return the swarm wallets in swarm order."""
+        return self._wallet_ids
+
+    async def snapshot(self) -> MarketSnapshot:
+        """Return book, swarm orders, balances and the trades since the previous call."""
+        now_ns = self._catch_up()
+        return MarketSnapshot(
+            ts_ns=now_ns,
+            book=self._book(now_ns),
+            orders=self.own_orders(),
+            balances=tuple(self._balance(wallet) for wallet in self._wallet_ids),
+            trades=self.market.drain_trades(),
+        )
+
+    async def execute(self, plan: ReplacementPlan, tip_lamports: Lamports) -> ExecutionReport:
+        """Send ``plan`` as bundles (see the module docstring).
+
+        Raises:
+            RejectedError: tip below 1,000 lamports, a step of more than 24 orders.
+            FatalVenueError: an unknown wallet, or lamports short of fees, tips and rent.
+        """
+        self._catch_up()
+        return self._execute(plan.steps, tip_lamports)
+
+    async def cancel_all(self, tip_lamports: Lamports) -> ExecutionReport:
+        """Cancel every resting swarm order (one CANCEL step per wallet that has one)."""
+        self._catch_up()
+        self.market.crank(self._traders[w].account_id for w in self._wallet_ids)
+        holders = dict.fromkeys(order.wallet for order in self.own_orders())
+        steps = tuple(ReplacementStep(wallet, StepKind.CANCEL) for wallet in holders)
+        return self._execute(steps, tip_lamports)
+
+    # -- extras for the lab, tests and the paper-trading view --------------------------------
+
+    @property
+    def latent_price(self) -> float:
+        """Return the scenario's latent price now (UI units)."""
+        return self.pool.latent.price
+
+    @property
+    def market_time_ns(self) -> int:
+        """Return how far the market has been simulated (>= the clock after any call)."""
+        return self.pool.now_ns
+
+    def lamports(self, wallet: WalletId) -> int:
+        """Return ``wallet``'s lamports."""
+        return self._lamports[wallet]
+
+    def own_orders(self) -> tuple[OwnOrder, ...]:
+        """Return every resting swarm order, wallet by wallet in swarm order, slot order."""
+        market = self.market.market
+        orders: list[OwnOrder] = []
+        for wallet in self._wallet_ids:
+            account = self.market.exchange.open_orders[self._traders[wallet].account_id]
+            for slot in account.slots:
+                if slot is None:
+                    continue
+                book = market.bids if slot.side is Side.BID else market.asks
+                resting = book.by_id.get(slot.order_id)
+                if resting is None:
+                    continue
+                orders.append(
+                    OwnOrder(
+                        wallet,
+                        slot.side,
+                        PriceLots(resting.price_lots),
+                        BaseLots(resting.quantity),
+                        slot.order_id,
+                        slot.client_order_id,
+                    )
+                )
+        return tuple(orders)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _catch_up(self) -> int:
+        self.pool.advance_to(self.clock.now_ns())
+        return self.pool.now_ns
+
+    def _book(self, now_ns: int) -> L2Snapshot:
+        market = self.market.market
+        now_s = now_ns // 1_000_000_000
+        depth = self.book_depth_levels
+        return L2Snapshot(
+            tuple(BookLevel(PriceLots(p), BaseLots(n)) for p, n in market.bids.depth(now_s, depth)),
+            tuple(BookLevel(PriceLots(p), BaseLots(n)) for p, n in market.asks.depth(now_s, depth)),
+        )
+
+    def _balance(self, wallet: WalletId) -> WalletBalance:
+        trader = self._traders[wallet]
+        exchange = self.market.exchange
+        account = exchange.open_orders[trader.account_id]
+        ledger = exchange.ledger
+        spec = self.market.spec
+        return WalletBalance(
+            wallet=wallet,
+            base_free_native=BaseNative(
+                ledger.balance(trader.base_token) + account.base_free_native
+            ),
+            quote_free_native=QuoteNative(
+                ledger.balance(trader.quote_token) + account.quote_free_native
+            ),
+            base_locked_native=BaseNative(account.asks_base_lots * spec.base_lot_size),
+            quote_locked_native=QuoteNative(
+                account.bids_quote_lots * spec.quote_lot_size + account.locked_maker_fees
+            ),
+            lamports=Lamports(self._lamports[wallet]),
+            blocked_slots=self.market.blocked_slots(trader.account_id),
+        )
+
+    def _check_plan(self, steps: Sequence[ReplacementStep], tip_lamports: int) -> None:
+        if tip_lamports < JITO_MIN_TIP_LAMPORTS:
+            raise RejectedError(
+                f"tip_lamports must be >= {JITO_MIN_TIP_LAMPORTS} (Jito minimum), "
+                f"was {tip_lamports}"
+            )
+        for step in steps:
+            if step.wallet not in self._traders:
+                raise FatalVenueError(f"wallet {step.wallet} is not a swarm wallet of this venue")
+
+    def _check_lamports(self, layouts: Sequence[BundleLayout], tip_lamports: int) -> None:
+        # the whole plan's worst case (every bundle lands) must leave each payer rent-exempt
+        needed: dict[WalletId, int] = {}
+        for layout in layouts:
+            for tx in layout.transactions:
+                fee = transaction_fee_lamports(self.bundle_params, tx)
+                needed[tx.fee_payer] = needed.get(tx.fee_payer, 0) + fee
+            needed[layout.tip_payer] = needed.get(layout.tip_payer, 0) + tip_lamports
+        for wallet, amount in needed.items():
+            if self._lamports[wallet] - amount < RENT_EXEMPT_LAMPORTS:
+                raise FatalVenueError(
+                    f"wallet {wallet} holds {self._lamports[wallet]} lamports, the plan needs "
+                    f"{amount} for fees and tips plus {RENT_EXEMPT_LAMPORTS} rent reserve; "
+                    "top it up"
+                )
+
+    def _execute(self, steps: Sequence[ReplacementStep], tip_lamports: int) -> ExecutionReport:
+        self._check_plan(steps, tip_lamports)
+        if not steps:
+            return ExecutionReport(
+                LandingStatus.LANDED, (), (), (), True, 0, Lamports(0), Lamports(0)
+            )
+        self.market.crank(
+            self._traders[w].account_id
+            for w in dict.fromkeys(s.wallet for s in steps)
+            if self.market.blocked_slots(self._traders[w].account_id)
+        )
+        shapes = [InstructionShape(s.wallet, len(s.bids) + len(s.asks)) for s in steps]
+        layouts = pack_bundles(shapes)
+        self._check_lamports(layouts, tip_lamports)
+        outcome = _Outcome([])
+        cursor = 0
+        for layout in layouts:
+            count = sum(len(tx.instructions) for tx in layout.transactions)
+            if not outcome.is_stopped:
+                self._send(layout, steps[cursor : cursor + count], tip_lamports, outcome)
+            cursor += count
+        return self._report(steps, outcome, len(layouts))
+
+    def _send(
+        self,
+        layout: BundleLayout,
+        steps: Sequence[ReplacementStep],
+        tip_lamports: int,
+        outcome: _Outcome,
+    ) -> None:
+        signatures = [self._next_signature() for _ in layout.transactions]
+        bundle = bundle_id(signatures)
+        outcome.bundle_ids.append(bundle)
+        outcome.transactions += len(layout.transactions)
+        draw = draw_landing(self.bundle_params, len(layout.transactions), self._rng)
+        landing_ns = self.pool.now_ns + draw.delay_slots * self.bundle_params.slot_ms * NS_PER_MS
+        self.pool.advance_to(landing_ns)
+        if not draw.is_landed:
+            logger.info("bundle not landed bundle_id=%s delay_slots=%d", bundle, draw.delay_slots)
+            outcome.is_stopped = True
+            return
+        try:
+            dropped = self._apply(layout, steps, draw, landing_ns)
+        except (ExchangeError, _BundleFailedError) as error:
+            logger.info("bundle failed in execution bundle_id=%s error=%s", bundle, error)
+            outcome.is_stopped = True
+            return
+        for tx in layout.transactions:
+            fee = transaction_fee_lamports(self.bundle_params, tx)
+            self._lamports[tx.fee_payer] -= fee
+            outcome.fees_lamports += fee
+        self._lamports[layout.tip_payer] -= tip_lamports
+        outcome.tips_lamports += tip_lamports
+        outcome.landed_steps += len(steps)
+        outcome.dropped_orders += dropped
+
+    def _apply(
+        self,
+        layout: BundleLayout,
+        steps: Sequence[ReplacementStep],
+        draw: LandingDraw,
+        now_ns: int,
+    ) -> int:
+        # one instruction is atomic in the exchange itself; several need a copy to undo
+        saved = (
+            self.market.save() if len(steps) > 1 or draw.failing_transaction is not None else None
+        )
+        dropped = 0
+        cursor = 0
+        try:
+            for index, tx in enumerate(layout.transactions):
+                for step in steps[cursor : cursor + len(tx.instructions)]:
+                    dropped += self._run_step(step, now_ns)
+                cursor += len(tx.instructions)
+                if draw.failing_transaction == index:
+                    raise _BundleFailedError(f"transaction {index} of the bundle failed")
+        except BaseException:
+            if saved is not None:
+                self.market.restore(saved)
+            raise
+        return dropped
+
+    def _run_step(self, step: ReplacementStep, now_ns: int) -> int:
+        trader = self._traders[step.wallet]
+        bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
+        asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
+        if step.kind is StepKind.CANCEL:
+            bids, asks = [], []
+        ids = self.market.place_post_only(trader, bids, asks, now_ns)
+        best_bid, best_ask = self.market.best_prices(now_ns)
+        dropped = 0
+        for (price, _), order_id in zip(bids, ids[: len(bids)], strict=True):
+            dropped += order_id is None and best_ask is not None and price >= best_ask
+        for (price, _), order_id in zip(asks, ids[len(bids) :], strict=True):
+            dropped += order_id is None and best_bid is not None and price <= best_bid
+        return dropped
+
+    def _next_signature(self) -> str:
+        self._signature_count += 1
+        seed_tag = f"{self.pool.scenario.seed}:{self._signature_count}"
+        return hashlib.sha256(seed_tag.encode()).hexdigest()
+
+    def _report(
+        self, steps: Sequence[ReplacementStep], outcome: _Outcome, bundles: int
+    ) -> ExecutionReport:
+        landed = {step.wallet for step in steps[: outcome.landed_steps]}
+        failed = {step.wallet for step in steps[outcome.landed_steps :]}
+        if outcome.landed_steps == len(steps):
+            status = LandingStatus.LANDED
+        elif outcome.landed_steps:
+            status = LandingStatus.PARTIAL
+        else:
+            status = LandingStatus.FAILED
+        order = dict.fromkeys(step.wallet for step in steps)
+        return ExecutionReport(
+            status=status,
+            bundle_ids=tuple(outcome.bundle_ids),
+            landed_wallets=tuple(w for w in order if w in landed and w not in failed),
+            failed_wallets=tuple(w for w in order if w in failed),
+            is_atomic=bundles == 1,
+            transactions=outcome.transactions,
+            tips_lamports=Lamports(outcome.tips_lamports),
+            fees_lamports=Lamports(outcome.fees_lamports),
+            dropped_orders=outcome.dropped_orders,
+        )
+
+
+def _scenario_of(recipe: Scenario | str, seed: int | None) -> Scenario:
+    if isinstance(recipe, str):
+        return scenario(recipe, seed=seed or 0)
+    return recipe if seed is None else replace(recipe, seed=seed)
