@@ -102,6 +102,16 @@ def test_logged_message_context_and_traceback_are_scrubbed(stream: io.StringIO) 
     assert TOKEN not in out
 
 
+def test_logged_stack_is_scrubbed(stream: io.StringIO) -> None:
+    logging.getLogger("bmvbot.test.stack").warning(
+        "slow call to https://rpc.example.com/%s", TOKEN, stack_info=True
+    )
+
+    out = stream.getvalue()
+    assert "Stack (most recent call last)" in out
+    assert TOKEN not in out
+
+
 def test_configure_logging_replaces_its_own_handler(stream: io.StringIO) -> None:
     second = io.StringIO()
     handler = configure_logging("info", stream=second)

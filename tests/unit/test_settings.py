@@ -239,6 +239,14 @@ def test_unknown_section_gets_a_suggestion(raw: dict[str, Any], needle: str) -> 
         ({"api": {"cors_origins": ["*"]}}, "api.cors_origins", "'*' is not allowed"),
         ({"treasury": {"mix_zone_bounds_pct": [1, "a"]}}, "treasury.mix_zone_bounds_pct", ""),
         ({"grid": 5}, "grid", "must be a table"),
+        ({"grid": {"gamma": {"a": 1}}}, "grid.gamma", "was a table"),
+        ({"venue": {"rpc_url": "http://[::1"}}, "venue.rpc_url", "must be a URL starting with"),
+        (
+            {"grid": {"front_run_tick_size_sol": "x"}},
+            "grid.front_run_tick_size_sol",
+            'number, was "x"',
+        ),
+        ({"grid": {"front_run_tick_size_sol": -1}}, "grid.front_run_tick_size_sol", "> 0, was -1"),
     ],
 )
 def test_bad_value_names_key_value_and_what_is_allowed(
@@ -338,6 +346,12 @@ def test_value_below_the_markets_units_is_refused(
 
     assert _keys(errors) == [key]
     assert needle in str(errors[0])
+
+
+def test_alias_needing_an_invalid_market_reports_the_market_only() -> None:
+    errors = _errors({"market": {"base_lot_size": 0}, "grid": {"front_run_tick_size_sol": 9.0}})
+
+    assert _keys(errors) == ["market.base_lot_size"]
 
 
 def test_core_params_check_backs_up_the_settings_rules() -> None:

@@ -87,8 +87,6 @@ def toml_literal(value: object) -> str:
         return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, SecretStr):
-        return json.dumps(str(value))
     if isinstance(value, str | Path):
         return json.dumps(str(value))
     if isinstance(value, datetime):
@@ -168,9 +166,6 @@ def _kind(annotation: Any) -> str:
     ]
     if get_origin(annotation) is Literal:
         return "one of " + ", ".join(json.dumps(choice) for choice in get_args(annotation))
-    if get_origin(annotation) is list:
-        inner = _kind(get_args(annotation)[0])
-        return f"a list of {inner.removeprefix('an ').removeprefix('a ')}s"
     return next((text for kind, text in kinds if annotation is kind), "a valid value")
 
 

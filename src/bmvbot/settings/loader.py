@@ -370,8 +370,6 @@ def _conversion_errors(sections: Mapping[str, Section]) -> list[ConfigError]:
 def _collect(step: Callable[[], object], found: list[ConfigError]) -> None:
     try:
         step()
-    except InvalidConfigError as error:
-        found.extend(error.errors)
     except ConfigError as error:
         found.append(error)
 
