@@ -23,6 +23,7 @@ from solders.pubkey import Pubkey
 from bmvbot.core.errors import CodecError
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.accounts import account_summary, decode_account
+from bmvbot.openbook.args import CreateMarketArgs, NameArgs
 from bmvbot.openbook.bookside import (
     BOOKSIDE_DISCRIMINATOR,
     BookSide,
@@ -42,12 +43,14 @@ from bmvbot.openbook.event_heap import (
 from bmvbot.openbook.events import decode_cpi_event, decode_event, decode_return_data, encode_event
 from bmvbot.openbook.ids import EVENT_IX_TAG, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.jsonio import args_from_json, to_json
-from bmvbot.openbook.market import Market, encode_market
+from bmvbot.openbook.market import Market, encode_market, new_market
 from bmvbot.openbook.open_orders import (
     OpenOrdersAccount,
     OpenOrdersIndexer,
+    decode_open_orders_indexer,
     encode_open_orders_account,
     encode_open_orders_indexer,
+    new_open_orders_account,
 )
 from bmvbot.openbook.order_tree import BookSideEditor, empty_bookside
 from bmvbot.openbook.spl import decode_mint, decode_token_account
@@ -575,3 +578,59 @@ def test_golden_bookside_levels_match_recorded_orders_at_step_time(trace_name: s
                 fast = read_levels(data, depth, now_ts)
                 assert [(lv.price_lots, lv.size_base_lots) for lv in fast] == expected[:depth]
                 assert decode_bookside(data).levels(depth, now_ts) == fast
+
+
+def _post_state(step: dict[str, Any], pubkey: Pubkey) -> bytes:
+    snapshot = next(s for s in step["accounts"] if s["pubkey"] == str(pubkey))
+    return raw_data(snapshot)
+
+
+@pytest.mark.parametrize("trace_name", trace_names())
+def test_golden_created_accounts_match_new_account_constructors(trace_name: str) -> None:
+    trace = load_trace(trace_name)
+    decimals = {m["address"]: m["decimals"] for m in trace["meta"]["mints"].values()}
+    for step, instruction in openbook_instructions(trace):
+        if not step["outcome"]["ok"]:
+            continue
+        keys = [Pubkey.from_string(a["pubkey"]) for a in instruction["accounts"]]
+        named, _ = ix.named_accounts(instruction["name"], keys)
+        args = args_from_json(instruction["name"], instruction["args"])
+        if instruction["name"] == "create_market":
+            assert isinstance(args, CreateMarketArgs)
+            market = new_market(
+                market=_req(named, "market"),
+                bids=_req(named, "bids"),
+                asks=_req(named, "asks"),
+                event_heap=_req(named, "event_heap"),
+                base_mint=_req(named, "base_mint"),
+                quote_mint=_req(named, "quote_mint"),
+                base_decimals=decimals[str(named["base_mint"])],
+                quote_decimals=decimals[str(named["quote_mint"])],
+                base_vault=_req(named, "market_base_vault"),
+                quote_vault=_req(named, "market_quote_vault"),
+                collect_fee_admin=_req(named, "collect_fee_admin"),
+                args=args,
+                registration_time=step["clock"]["unix_timestamp"],
+                oracle_a=named["oracle_a"],
+                oracle_b=named["oracle_b"],
+                open_orders_admin=named["open_orders_admin"],
+                consume_events_admin=named["consume_events_admin"],
+                close_market_admin=named["close_market_admin"],
+            )
+            where = f"{trace_name} {step['name']}"
+            assert encode_market(market) == _post_state(step, _req(named, "market")), where
+        elif instruction["name"] == "create_open_orders_account":
+            assert isinstance(args, NameArgs)
+            indexer = decode_open_orders_indexer(
+                _post_state(step, _req(named, "open_orders_indexer"))
+            )
+            account = new_open_orders_account(
+                owner=_req(named, "owner"),
+                market=_req(named, "market"),
+                name=args.name,
+                account_num=indexer.created_counter,
+                delegate=named["delegate_account"],
+            )
+            ooa = _req(named, "open_orders_account")
+            assert encode_open_orders_account(account) == _post_state(step, ooa), step["name"]
+            assert indexer.addresses[-1] == ooa

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-import struct
 import types
 import typing
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from solders.pubkey import Pubkey
 from bmvbot.core.errors import CodecError
 from bmvbot.openbook.args import InstructionArgs
 from bmvbot.openbook.layouts import ARGS_BY_INSTRUCTION
+from bmvbot.openbook.zerocopy import f32
 
 Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
 
@@ -55,12 +55,6 @@ def to_json(value: object, field: str = "") -> Json:
     if isinstance(value, Mapping):
         return {str(k): to_json(v, str(k)) for k, v in value.items()}
     raise CodecError(f"cannot render {type(value).__name__} as JSON")
-
-
-def f32(value: float) -> float:
-    """Return ``value`` rounded to the nearest IEEE-754 single, as the wire stores it."""
-    rounded: float = struct.unpack("<f", struct.pack("<f", value))[0]
-    return rounded
 
 
 @functools.cache

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import cast
 
 from solders.pubkey import Pubkey
 
-from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS
-from bmvbot.openbook.zerocopy import Record, check_account
+from bmvbot.openbook.args import CreateMarketArgs
+from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, OPENBOOK_PROGRAM_ID
+from bmvbot.openbook.pda import market_authority_with_bump
+from bmvbot.openbook.zerocopy import Record, check_account, f32
 
 MARKET_SIZE = 848
 MARKET_DISCRIMINATOR = ACCOUNT_DISCRIMINATORS["Market"]
@@ -121,10 +124,9 @@ def decode_market(data: bytes) -> Market:
     """
     check_account(data, MARKET_DISCRIMINATOR, MARKET_SIZE, "Market")
     values = _RECORD.unpack(data, 8)
-    values["oracle_config"] = OracleConfig(
-        conf_filter=float(str(values.pop("conf_filter"))),
-        max_staleness_slots=int(str(values.pop("max_staleness_slots"))),
-    )
+    conf_filter, staleness = values.pop("conf_filter"), values.pop("max_staleness_slots")
+    # the record yields a float for f64 and an int for i64
+    values["oracle_config"] = OracleConfig(cast(float, conf_filter), cast(int, staleness))
     fields = {k: v for k, v in values.items() if not k.startswith("_")}
     return Market(**fields)  # type: ignore[arg-type]  # the record yields the declared types
 
@@ -142,3 +144,71 @@ def encode_market(market: Market) -> bytes:
     values["conf_filter"] = config.conf_filter
     values["max_staleness_slots"] = config.max_staleness_slots
     return MARKET_DISCRIMINATOR + _RECORD.pack(values)
+
+
+def new_market(
+    *,
+    market: Pubkey,
+    bids: Pubkey,
+    asks: Pubkey,
+    event_heap: Pubkey,
+    base_mint: Pubkey,
+    quote_mint: Pubkey,
+    base_decimals: int,
+    quote_decimals: int,
+    base_vault: Pubkey,
+    quote_vault: Pubkey,
+    collect_fee_admin: Pubkey,
+    args: CreateMarketArgs,
+    registration_time: int,
+    oracle_a: Pubkey | None = None,
+    oracle_b: Pubkey | None = None,
+    open_orders_admin: Pubkey | None = None,
+    consume_events_admin: Pubkey | None = None,
+    close_market_admin: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> Market:
+    """Return the Market ``create_market`` writes: counters zero, ``registration_time`` now.
+
+    The f32 ``conf_filter`` is widened to f64; no staleness limit is stored as -1.
+    """
+    authority, bump = market_authority_with_bump(market, program_id)
+    staleness = args.oracle_config.max_staleness_slots
+    return Market(
+        bump=bump,
+        base_decimals=base_decimals,
+        quote_decimals=quote_decimals,
+        market_authority=authority,
+        time_expiry=args.time_expiry,
+        collect_fee_admin=collect_fee_admin,
+        open_orders_admin=open_orders_admin,
+        consume_events_admin=consume_events_admin,
+        close_market_admin=close_market_admin,
+        name=args.name,
+        bids=bids,
+        asks=asks,
+        event_heap=event_heap,
+        oracle_a=oracle_a,
+        oracle_b=oracle_b,
+        oracle_config=OracleConfig(
+            f32(args.oracle_config.conf_filter), -1 if staleness is None else staleness
+        ),
+        quote_lot_size=args.quote_lot_size,
+        base_lot_size=args.base_lot_size,
+        seq_num=0,
+        registration_time=registration_time,
+        maker_fee=args.maker_fee,
+        taker_fee=args.taker_fee,
+        fees_accrued=0,
+        fees_to_referrers=0,
+        referrer_rebates_accrued=0,
+        fees_available=0,
+        maker_volume=0,
+        taker_volume_wo_oo=0,
+        base_mint=base_mint,
+        quote_mint=quote_mint,
+        market_base_vault=base_vault,
+        base_deposit_total=0,
+        market_quote_vault=quote_vault,
+        quote_deposit_total=0,
+    )

@@ -12,7 +12,8 @@ from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError
 from bmvbot.openbook.borsh import BorshReader, BorshWriter
-from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS
+from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, OPENBOOK_PROGRAM_ID
+from bmvbot.openbook.pda import open_orders_account_with_bump
 from bmvbot.openbook.zerocopy import Record, check_account
 
 OPEN_ORDERS_ACCOUNT_SIZE = 1264
@@ -204,3 +205,30 @@ def encode_open_orders_indexer(indexer: OpenOrdersIndexer) -> bytes:
     for index, address in enumerate(indexer.addresses):
         w.pubkey(address, f"addresses[{index}]")
     return bytes(w)
+
+
+def new_open_orders_account(
+    *,
+    owner: Pubkey,
+    market: Pubkey,
+    name: str,
+    account_num: int,
+    delegate: Pubkey | None = None,
+    program_id: Pubkey = OPENBOOK_PROGRAM_ID,
+) -> OpenOrdersAccount:
+    """Return the OpenOrders account ``create_open_orders_account`` writes (version 1, empty).
+
+    ``account_num`` is the indexer's ``created_counter + 1``; the bump is the PDA's.
+    """
+    _, bump = open_orders_account_with_bump(owner, account_num, program_id)
+    return OpenOrdersAccount(
+        owner=owner,
+        market=market,
+        name=name,
+        delegate=delegate,
+        account_num=account_num,
+        bump=bump,
+        version=1,
+        position=Position(),
+        open_orders=tuple(OpenOrderSlot() for _ in range(MAX_OPEN_ORDERS)),
+    )

@@ -177,6 +177,12 @@ def _pad(value: object, size: int, name: str) -> bytes:
     return value
 
 
+def f32(value: float) -> float:
+    """Return ``value`` rounded to the nearest IEEE-754 single, as an f32 field stores it."""
+    rounded: float = struct.unpack("<f", struct.pack("<f", value))[0]
+    return rounded
+
+
 def check_account(data: bytes, discriminator: bytes, size: int, what: str) -> None:
     """Raise unless ``data`` is ``size`` bytes long and starts with ``discriminator``.
 
