@@ -236,6 +236,7 @@ def test_unknown_section_gets_a_suggestion(raw: dict[str, Any], needle: str) -> 
         ({"guards": {"deviation_enabled": "yes"}}, "guards.deviation_enabled", "true or false"),
         ({"venue": {"mode": "lve"}}, "venue.mode", 'one of "sim", "paper", "live", was "lve"'),
         ({"market": {"address": "0OIl"}}, "market.address", "base58 public key"),
+        ({"market": {"address": "z" * 44}}, "market.address", "base58 public key (32 bytes)"),
         ({"api": {"cors_origins": ["*"]}}, "api.cors_origins", "'*' is not allowed"),
         ({"treasury": {"mix_zone_bounds_pct": [1, "a"]}}, "treasury.mix_zone_bounds_pct", ""),
         ({"grid": 5}, "grid", "must be a table"),

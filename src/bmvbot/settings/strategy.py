@@ -10,11 +10,11 @@ per section is a few lines of unit conversion.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import AliasChoices, AwareDatetime, field_validator
+from solders.pubkey import Pubkey
 
 from bmvbot.core.config import (
     GridParams,
@@ -42,7 +42,6 @@ from bmvbot.settings.fields import (
     whole_ticks,
 )
 
-_BASE58_KEY = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{32,44}$")
 _YEAR_S = 365 * 86_400
 
 Conversion = Callable[[MarketSpec], object]
@@ -56,7 +55,7 @@ class MarketSettings(Section):
         None,
         "The OpenBook V2 market account; required in live mode.",
         unit="base58 public key",
-        allowed="a base58 public key (32..44 characters)",
+        allowed="a base58 public key (32 bytes)",
     )
     base_decimals: int = setting(9, "Decimals of the base mint.", unit="decimals", ge=0, le=18)
     quote_decimals: int = setting(
@@ -90,8 +89,12 @@ class MarketSettings(Section):
     @field_validator("address")
     @classmethod
     def _check_address(cls, value: str | None) -> str | None:
-        if value is not None and not _BASE58_KEY.match(value):
-            raise ValueError("must be a base58 public key (32..44 characters)")
+        if value is None:
+            return None
+        try:
+            Pubkey.from_string(value)
+        except ValueError:
+            raise ValueError("must be a base58 public key (32 bytes)") from None
         return value
 
     def to_spec(self) -> MarketSpec:
