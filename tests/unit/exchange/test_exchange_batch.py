@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from exchange_venue import FUNDS_NATIVE, START_S, Venue
 
 from bmvbot.core.types import Side
 from bmvbot.exchange import (
@@ -9,7 +10,6 @@ from bmvbot.exchange import (
     PlaceOrdersArgs,
     PlaceOrderType,
 )
-from conftest import FUNDS_NATIVE, START_S, Venue
 
 POST_ONLY = PlaceOrderType.POST_ONLY
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from exchange_venue import FUNDS_NATIVE, START_S, Venue
 
 from bmvbot.core.types import Side
 from bmvbot.exchange import (
@@ -13,7 +14,6 @@ from bmvbot.exchange import (
     PlaceOrderType,
     PlaceTakeOrderArgs,
 )
-from conftest import FUNDS_NATIVE, START_S, Venue
 
 POST_ONLY = PlaceOrderType.POST_ONLY
 

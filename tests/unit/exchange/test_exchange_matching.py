@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from exchange_venue import START_S, Venue
 
 from bmvbot.core.types import Side
 from bmvbot.exchange import ExchangeError, FillEvent, OutEvent, PlaceOrderType, SelfTradeBehavior
-from conftest import START_S, Venue
 
 POST_ONLY = PlaceOrderType.POST_ONLY
 
