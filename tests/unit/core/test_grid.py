@@ -93,6 +93,23 @@ def test_grid_build_sizes_grow_geometrically() -> None:
     assert sizes(grid.asks) == [1, 2, 4, 8]
 
 
+def test_grid_build_deep_side_sizes_round_down_exactly() -> None:
+    params = flat(levels_per_side=2, bid_depth_base_lots=9_481_831_419)
+
+    grid = builder(params).build(10_000.0)
+
+    assert sizes(grid.bids) == [4_740_915_709, 4_740_915_709]
+
+
+def test_grid_build_deep_prices_round_to_the_safe_side() -> None:
+    params = flat(levels_per_side=1, step_price_lots=1)
+
+    grid = builder(params).build(2_000_000_000.7)
+
+    assert prices(grid.bids) == [1_999_999_999]
+    assert prices(grid.asks) == [2_000_000_002]
+
+
 def test_grid_build_defaults_give_sixteen_levels_per_side() -> None:
     grid = builder(GridParams()).build(12_345.6)
 
