@@ -2,7 +2,7 @@
 // client (@openbook-dex/openbook-v2, pinned in package.json). Offline: the two RPC calls the
 // builders make are stubbed, and Keypair.generate is made deterministic.
 //
-//   cd tests/vectors && npm ci && node generate_openbook_vectors.mjs
+//   cd tests/vectors && npm ci && node generate_openbook_vectors.mjs [output.json]
 //
 // Each vector records the Python call that must reproduce it (tests/unit/openbook/
 // test_openbook_ts_vectors.py): the encoder name, the MarketKeys, the account arguments, the
@@ -545,5 +545,6 @@ const out = {
   keys: Object.fromEntries(Object.entries(K).map(([n, k]) => [n, k.publicKey.toBase58()])),
   vectors,
 };
-writeFileSync(path.join(here, 'openbook_ts_vectors.json'), `${JSON.stringify(out, null, 1)}\n`);
+const target = process.argv[2] ?? path.join(here, 'openbook_ts_vectors.json');
+writeFileSync(target, `${JSON.stringify(out, null, 1)}\n`);
 console.log(`wrote ${vectors.length} vectors`);

@@ -8,6 +8,8 @@ reproduce the instruction data and account metas exactly.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +139,29 @@ def test_ts_vectors_market_pdas_and_account_sizes_match_the_client() -> None:
         spaces = call["scalars"]["create_account_spaces"]
         assert spaces == [BOOKSIDE_SIZE, BOOKSIDE_SIZE, EVENT_HEAP_SIZE]
         assert VECTORS[name]["expected"]["accounts"][19]["pubkey"] == str(pda.event_authority())
+
+
+VECTORS_DIR = VECTORS_FILE.parent
+NODE = shutil.which("node")
+
+
+@pytest.mark.node
+@pytest.mark.skipif(
+    NODE is None or not (VECTORS_DIR / "node_modules" / "@openbook-dex").is_dir(),
+    reason="needs node and `npm ci` in tests/vectors",
+)
+def test_ts_vectors_regenerate_identically_with_the_client(tmp_path: Path) -> None:
+    assert NODE is not None
+    target = tmp_path / "vectors.json"
+    subprocess.run(  # noqa: S603 - fixed script, no user input
+        [NODE, "generate_openbook_vectors.mjs", str(target)],
+        cwd=VECTORS_DIR,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    regenerated = json.loads(target.read_text())
+    regenerated.pop("node")
+    committed = dict(DOCUMENT)
+    committed.pop("node")
+    assert regenerated == committed
