@@ -264,15 +264,17 @@ class SimMarket:
 
     def blocked_slots(self, account_id: str) -> int:
         """Return the account's slots whose order left the book but whose event is pending."""
-        market = self.market
         account = self.exchange.open_orders[account_id]
+        return account.open_orders_in_use - self.resting_count(account_id)
+
+    def resting_count(self, account_id: str) -> int:
+        """Return how many of the account's orders rest on the book."""
+        market = self.market
         count = 0
-        for slot in account.slots:
-            if slot is None:
-                continue
-            book = market.bids if slot.side is Side.BID else market.asks
-            if slot.order_id not in book.by_id:
-                count += 1
+        for slot in self.exchange.open_orders[account_id].slots:
+            if slot is not None:
+                book = market.bids if slot.side is Side.BID else market.asks
+                count += slot.order_id in book.by_id
         return count
 
     def total_native(self, mint: str) -> int:

@@ -134,7 +134,18 @@ class InformedTrader(Participant):
 
 
 class LiquidityProvider(Participant):
-    """Requotes a post-only ladder around the latent price."""
+    """Requotes a post-only ladder around the latent price when its quotes go stale.
+
+    A quote is stale when the latent price moved ``lp_requote_bps`` from the ladder's centre,
+    when one of its orders was filled, or when it is older than ``lp_max_age_s``; otherwise the
+    provider only looks (cheap) and waits for its next turn.
+    """
+
+    def __init__(self, trader: Trader, mix: ParticipantMix) -> None:
+        super().__init__(trader, mix)
+        self.center = 0.0
+        self.posted = 0
+        self.posted_ns = 0
 
     def first_delay_s(self, rng: random.Random) -> float:
         """Return a short random delay so that a book exists from the first second."""
@@ -144,25 +155,36 @@ class LiquidityProvider(Participant):
         """Return an exponential gap with mean ``lp_refresh_s``."""
         return rng.expovariate(1.0 / self.mix.lp_refresh_s)
 
-    def act(self, ctx: ParticipantContext, now_ns: int) -> float:
-        """Crank its own fills, then cancel and post ``lp_levels`` bids and asks."""
+    def is_stale(self, ctx: ParticipantContext, now_ns: int) -> bool:
+        """Return True when the ladder should be requoted (see the class docstring)."""
         mix = self.mix
+        if self.posted == 0 or now_ns - self.posted_ns >= _ns(mix.lp_max_age_s):
+            return True
+        if abs(ctx.latent.price / self.center - 1) >= mix.lp_requote_bps * BPS:
+            return True
+        return ctx.market.resting_count(self.trader.account_id) < self.posted
+
+    def act(self, ctx: ParticipantContext, now_ns: int) -> float:
+        """Crank its own fills, then cancel and post ``lp_levels`` bids and asks if stale."""
         rng = ctx.rng
+        if not self.is_stale(ctx, now_ns):
+            return self.next_delay_s(rng)
+        mix = self.mix
         fair = ctx.latent.price
         half = mix.lp_half_spread_bps * BPS * rng.uniform(0.7, 1.3)
         step = mix.lp_step_bps * BPS
-        levels = min(mix.lp_levels, MAX_LEVELS_PER_SIDE)
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
-        for index in range(levels):
+        for index in range(min(mix.lp_levels, MAX_LEVELS_PER_SIDE)):
             offset = half + index * step
-            size_ui = rng.lognormvariate(math.log(mix.lp_size_base), 0.5)
-            bids.append(
-                (ctx.price_lots(fair * (1 - offset), Rounding.DOWN), ctx.size_lots(size_ui))
-            )
-            asks.append((ctx.price_lots(fair * (1 + offset), Rounding.UP), ctx.size_lots(size_ui)))
+            size = ctx.size_lots(rng.lognormvariate(math.log(mix.lp_size_base), 0.5))
+            bids.append((ctx.price_lots(fair * (1 - offset), Rounding.DOWN), size))
+            asks.append((ctx.price_lots(fair * (1 + offset), Rounding.UP), size))
         ctx.market.crank([self.trader.account_id])
-        ctx.market.place_post_only(self.trader, bids, asks, now_ns)
+        ids = ctx.market.place_post_only(self.trader, bids, asks, now_ns)
+        self.center = fair
+        self.posted = sum(order_id is not None for order_id in ids)
+        self.posted_ns = now_ns
         return self.next_delay_s(rng)
 
 

@@ -90,7 +90,9 @@ class ParticipantMix:
         informed_threshold_bps: mispricing against the latent price that makes it trade.
         informed_size_base: largest informed order, base UI units.
         lp_count: liquidity providers.
-        lp_refresh_s: mean seconds between one provider's requotes.
+        lp_refresh_s: mean seconds between one provider's looks at its quotes.
+        lp_requote_bps: latent move from the ladder's centre that makes it requote.
+        lp_max_age_s: oldest a ladder may get before it is requoted anyway.
         lp_levels: levels per side per provider.
         lp_half_spread_bps: distance of a provider's best level from the latent price.
         lp_step_bps: distance between a provider's levels.
@@ -110,7 +112,9 @@ class ParticipantMix:
     informed_threshold_bps: float = 15.0
     informed_size_base: float = 200.0
     lp_count: int = 4
-    lp_refresh_s: float = 3.0
+    lp_refresh_s: float = 1.0
+    lp_requote_bps: float = 4.0
+    lp_max_age_s: float = 30.0
     lp_levels: int = 5
     lp_half_spread_bps: float = 8.0
     lp_step_bps: float = 6.0
@@ -128,7 +132,20 @@ class ParticipantMix:
                     f"scenario.{name} must be >= 0, was {getattr(self, name)}",
                     key=f"scenario.{name}",
                 )
-        for name in ("lp_refresh_s", "noise_median_base", "lp_size_base", "whale_hold_s"):
+        rates = ("noise_rate_per_s", "informed_rate_per_s", "whale_rate_per_s")
+        for name in rates:
+            if not getattr(self, name) >= 0:
+                raise ConfigError(
+                    f"scenario.{name} must be >= 0, was {getattr(self, name)}",
+                    key=f"scenario.{name}",
+                )
+        if self.whale_count and not self.whale_rate_per_s > 0:
+            raise ConfigError(
+                f"scenario.whale_rate_per_s must be > 0 with whales, was {self.whale_rate_per_s}",
+                key="scenario.whale_rate_per_s",
+            )
+        positive = ("lp_refresh_s", "lp_max_age_s", "noise_median_base", "lp_size_base")
+        for name in (*positive, "whale_hold_s"):
             if not getattr(self, name) > 0:
                 raise ConfigError(
                     f"scenario.{name} must be > 0, was {getattr(self, name)}",
@@ -300,6 +317,15 @@ def whale_wall(base_price: float, volatility: float, seed: int, duration_s: floa
     return Scenario("whale_wall", base_price, volatility, seed, duration_s, mix=mix)
 
 
+def quiet(base_price: float, volatility: float, seed: int, duration_s: float) -> Scenario:
+    """Return a latent walk with no outside participants: the book holds only what is placed.
+
+    For tests and contract suites that need a market nobody else touches.
+    """
+    mix = ParticipantMix(noise_rate_per_s=0.0, informed_rate_per_s=0.0, lp_count=0, whale_count=0)
+    return Scenario("quiet", base_price, volatility, seed, duration_s, mix=mix)
+
+
 SCENARIOS: dict[str, ScenarioFactory] = {
     "random_walk": random_walk,
     "trend": trend,
@@ -308,6 +334,7 @@ SCENARIOS: dict[str, ScenarioFactory] = {
     "low_liquidity": low_liquidity,
     "mean_reversion": mean_reversion,
     "whale_wall": whale_wall,
+    "quiet": quiet,
 }
 """Every scenario by name: ``factory(base_price, volatility, seed, duration_s)``."""
 
