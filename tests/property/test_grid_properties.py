@@ -4,7 +4,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bmvbot.core.book import external_book
+from bmvbot.core.book import external_book, find_walls, scan_walls
 from bmvbot.core.config import GridParams
 from bmvbot.core.grid import AvailableFunds, GridBuilder
 from bmvbot.core.types import (
@@ -151,3 +151,45 @@ def test_grid_never_locks_more_than_funds(
     assert cost <= quote_lots
     assert sum(level.size_base_lots for level in grid.asks) <= base_lots
     assert all(level.size_base_lots >= params.min_size_base_lots for level in grid.levels)
+
+
+@given(data=st.data(), depth=st.integers(1, 30), threshold=st.integers(0, 10**9))
+def test_grid_l2_scan_matches_reference(data: st.DataObject, depth: int, threshold: int) -> None:
+    book = data.draw(books(1_000.0))
+    own_sizes = st.lists(st.none() | st.integers(1, 10**7), min_size=25, max_size=25)
+    bid_sizes, ask_sizes = data.draw(own_sizes), data.draw(own_sizes)
+    # some of our orders rest on book prices, a few split over two wallets
+    own = Grid(
+        bids=tuple(
+            Level(Side.BID, level.price_lots, BaseLots(size))
+            for level, size in zip(book.bids, bid_sizes, strict=False)
+            if size is not None
+            for _ in range(1 + size % 2)
+        ),
+        asks=tuple(
+            Level(Side.ASK, level.price_lots, BaseLots(size))
+            for level, size in zip(book.asks, ask_sizes, strict=False)
+            if size is not None
+            for _ in range(1 + size % 2)
+        ),
+    )
+
+    external = external_book(book, own, depth)
+    scan = scan_walls(book, own, depth, threshold)
+
+    for levels, mine, got in (
+        (book.bids, own.bids, external.bids),
+        (book.asks, own.asks, external.asks),
+    ):
+        expected = []
+        for level in levels:
+            left = level.size_base_lots - sum(
+                o.size_base_lots for o in mine if o.price_lots == level.price_lots
+            )
+            if left > 0:
+                expected.append(BookLevel(level.price_lots, BaseLots(left)))
+        assert list(got) == expected[:depth]
+    assert scan.best_bid_price_lots == external.best_bid
+    assert scan.best_ask_price_lots == external.best_ask
+    assert scan.bid_wall_prices == find_walls(external.bids, threshold)
+    assert scan.ask_wall_prices == find_walls(external.asks, threshold)
