@@ -24,7 +24,7 @@ from bmvbot.openbook.event_heap import (
     FillEvent,
     decode_event_heap,
 )
-from bmvbot.openbook.jsonio import Json, to_json
+from bmvbot.openbook.jsonio import Json, to_json, to_json_object
 from bmvbot.openbook.market import MARKET_DISCRIMINATOR, Market, decode_market
 from bmvbot.openbook.open_orders import (
     OPEN_ORDERS_ACCOUNT_DISCRIMINATOR,
@@ -65,8 +65,7 @@ def _side_word(side: Side) -> str:
 
 
 def _order_json(order: BookOrder) -> Json:
-    out = to_json(order)
-    assert isinstance(out, dict)  # noqa: S101 - a dataclass renders as a dict
+    out = to_json_object(order)
     out["tree"] = _TREE_NAMES[order.tree]
     return out
 
@@ -88,8 +87,7 @@ def _bookside_json(book: BookSide) -> dict[str, Json]:
 def _heap_json(heap: EventHeap) -> dict[str, Json]:
     events: list[Json] = []
     for slot, event in heap.events():
-        body = to_json(event)
-        assert isinstance(body, dict)  # noqa: S101 - a dataclass renders as a dict
+        body = to_json_object(event)
         if isinstance(event, FillEvent):
             body["taker_side"] = _side_word(event.taker_side)
             events.append({"slot": slot, "event_type": "fill", **body})
@@ -106,13 +104,11 @@ def _heap_json(heap: EventHeap) -> dict[str, Json]:
 
 
 def _open_orders_json(account: OpenOrdersAccount) -> dict[str, Json]:
-    out = to_json(account)
-    assert isinstance(out, dict)  # noqa: S101 - a dataclass renders as a dict
-    slots = out.pop("open_orders")
-    assert isinstance(slots, list)  # noqa: S101 - a tuple renders as a list
+    out = to_json_object(account)
+    del out["open_orders"]
     out["open_orders_in_use"] = account.open_orders_in_use
     out["slots"] = [
-        {"slot": index, **slot} for index, slot in enumerate(slots) if isinstance(slot, dict)
+        {"slot": index, **to_json_object(slot)} for index, slot in enumerate(account.open_orders)
     ]
     return out
 
@@ -129,7 +125,5 @@ def account_summary(
     elif isinstance(account, OpenOrdersAccount):
         body = _open_orders_json(account)
     else:
-        rendered = to_json(account)
-        assert isinstance(rendered, dict)  # noqa: S101 - a dataclass renders as a dict
-        body = rendered
+        body = to_json_object(account)
     return {"type": type(account).__name__, **body}

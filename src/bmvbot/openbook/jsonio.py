@@ -14,6 +14,7 @@ import functools
 import types
 import typing
 from collections.abc import Mapping
+from typing import cast
 
 from solders.pubkey import Pubkey
 
@@ -55,6 +56,18 @@ def to_json(value: object, field: str = "") -> Json:
     if isinstance(value, Mapping):
         return {str(k): to_json(v, str(k)) for k, v in value.items()}
     raise CodecError(f"cannot render {type(value).__name__} as JSON")
+
+
+def to_json_object(value: object) -> dict[str, Json]:
+    """Return ``to_json(value)`` for a dataclass or mapping, which renders as a JSON object.
+
+    Raises:
+        CodecError: ``value`` does not render as an object.
+    """
+    rendered = to_json(value)
+    if not isinstance(rendered, dict):
+        raise CodecError(f"{type(value).__name__} does not render as a JSON object")
+    return rendered
 
 
 @functools.cache
@@ -128,6 +141,4 @@ def args_from_json(instruction_name: str, value: object) -> InstructionArgs | No
         if value not in (None, {}):
             raise CodecError(f"{instruction_name} takes no arguments, was {value!r}")
         return None
-    parsed = _parse_struct(value, cls, instruction_name)
-    assert isinstance(parsed, cls)  # noqa: S101 - _parse_struct builds exactly cls
-    return parsed
+    return cast(InstructionArgs, _parse_struct(value, cls, instruction_name))

@@ -8,6 +8,7 @@ from typing import cast
 
 from solders.pubkey import Pubkey
 
+from bmvbot.core.errors import InvariantError
 from bmvbot.openbook.args import CreateMarketArgs
 from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.pda import market_authority_with_bump
@@ -58,7 +59,8 @@ _RECORD = Record(
         ("_reserved", "pad128"),
     )
 )
-assert _RECORD.size + 8 == MARKET_SIZE  # noqa: S101 - layout self-check at import
+if _RECORD.size + 8 != MARKET_SIZE:  # layout self-check at import
+    raise InvariantError(f"Market layout is {_RECORD.size + 8} bytes, expected {MARKET_SIZE}")
 
 
 @dataclass(frozen=True, slots=True)

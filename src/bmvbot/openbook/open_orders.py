@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
 
-from bmvbot.core.errors import CodecError
+from bmvbot.core.errors import CodecError, InvariantError
 from bmvbot.openbook.borsh import BorshReader, BorshWriter
 from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.pda import open_orders_account_with_bump
@@ -60,7 +60,8 @@ _SLOT = Record(
     )
 )
 _SLOTS_OFFSET = 8 + _HEADER.size + _POSITION.size
-assert _SLOTS_OFFSET + MAX_OPEN_ORDERS * _SLOT.size == OPEN_ORDERS_ACCOUNT_SIZE  # noqa: S101
+if _SLOTS_OFFSET + MAX_OPEN_ORDERS * _SLOT.size != OPEN_ORDERS_ACCOUNT_SIZE:  # layout self-check
+    raise InvariantError("OpenOrdersAccount layout does not add up to 1,264 bytes")
 
 
 @dataclass(frozen=True, slots=True)

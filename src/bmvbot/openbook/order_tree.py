@@ -87,6 +87,18 @@ class BookSideEditor:
             raise InvariantError(f"BookSide node {handle} is {node!r}, expected a tree node")
         return node
 
+    def _inner(self, handle: int) -> InnerNode:
+        node = self.nodes[handle]
+        if not isinstance(node, InnerNode):
+            raise InvariantError(f"BookSide node {handle} is {node!r}, expected an inner node")
+        return node
+
+    def _leaf(self, handle: int) -> LeafNode:
+        node = self.nodes[handle]
+        if not isinstance(node, LeafNode):
+            raise InvariantError(f"BookSide node {handle} is {node!r}, expected a leaf")
+        return node
+
     def _allocate(self, node: InnerNode | LeafNode) -> int:
         if self.free_list_len == 0:
             if self.bump_index >= MAX_NODES:
@@ -116,8 +128,7 @@ class BookSideEditor:
     def _fix_expiry(self, path: list[tuple[int, int]], outdated: int, new: int) -> None:
         # walk up from the deepest parent while the recorded child expiry was the outdated one
         for handle, bit in reversed(path):
-            parent = self._tree_node(handle)
-            assert isinstance(parent, InnerNode)  # noqa: S101 - paths hold inner nodes only
+            parent = self._inner(handle)
             if parent.child_earliest_expiry[bit] != outdated:
                 break
             outdated = min(parent.child_earliest_expiry)
@@ -201,8 +212,7 @@ class BookSideEditor:
         found = self._find(tree, key)
         if found is None:
             raise CodecError(f"BookSide tree {tree} holds no order with key {key}")
-        old = self._tree_node(found[1])
-        assert isinstance(old, LeafNode)  # noqa: S101 - _find ends on a leaf
+        old = self._leaf(found[1])
         new = LeafNode(
             old.owner_slot, old.time_in_force, old.key, old.owner, quantity, old.timestamp,
             old.peg_limit, old.client_order_id,
@@ -219,18 +229,17 @@ class BookSideEditor:
         root = self.roots[tree]
         if not path:
             root[0], root[1] = 0, 0
-            removed_root = self._release(leaf_handle)
-            assert isinstance(removed_root, LeafNode)  # noqa: S101 - _find ends on a leaf
+            removed_root = self._leaf(leaf_handle)
+            self._release(leaf_handle)
             return removed_root
         # the parent takes the place of its other child; both old nodes are freed
         parent_handle, bit = path.pop()
-        parent = self._tree_node(parent_handle)
-        assert isinstance(parent, InnerNode)  # noqa: S101 - paths hold inner nodes only
+        parent = self._inner(parent_handle)
         other = self._release(parent.children[1 - bit])
         self.nodes[parent_handle] = other
         root[1] -= 1
-        removed = self._release(leaf_handle)
-        assert isinstance(removed, LeafNode)  # noqa: S101 - _find ends on a leaf
+        removed = self._leaf(leaf_handle)
+        self._release(leaf_handle)
         self._fix_expiry(path, leaf_expiry(removed), _earliest(other))
         return removed
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Mapping
+from typing import cast
 
 from solders.pubkey import Pubkey
 
@@ -150,7 +151,8 @@ def _bool_byte(value: object, name: str) -> int:
 
 
 def _u128(low: object, high: object) -> int:
-    return int(str(low)) | (int(str(high)) << 64)
+    # struct yields ints for the two "Q" halves
+    return cast(int, low) | (cast(int, high) << 64)
 
 
 def _u128_parts(value: object, name: str) -> tuple[int, int]:
@@ -159,7 +161,8 @@ def _u128_parts(value: object, name: str) -> tuple[int, int]:
 
 
 def _as_bytes(value: object) -> bytes:
-    return value if isinstance(value, bytes) else bytes(str(value), "ascii")
+    # struct yields bytes for "Ns" fields
+    return cast(bytes, value)
 
 
 def _key(value: object, *, optional: bool) -> Pubkey | None:
