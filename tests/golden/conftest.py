@@ -1,10 +1,14 @@
-"""Make the golden-trace helpers in this folder importable by their module names."""
+"""Put the repository root on ``sys.path`` so helpers import as ``tests.golden.<module>``.
+
+mypy names test modules from the repository root (``explicit_package_bases``); importing the
+helpers by that same dotted name keeps the type checker and the runtime in agreement.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)

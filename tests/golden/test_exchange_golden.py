@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from exchange_golden_replay import GOLDEN_DIR, GoldenReplay, load_trace, trace_files
+from tests.golden.exchange_golden_replay import GOLDEN_DIR, GoldenReplay, load_trace, trace_files
 
 TRACES = trace_files()
 

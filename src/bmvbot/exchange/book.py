@@ -32,16 +32,7 @@ class BookSide:
     exactly (``rollback``), FIFO positions included.
     """
 
-    __slots__ = (
-        "_journal",
-        "_journal_bump",
-        "bump_index",
-        "by_id",
-        "expiring",
-        "levels",
-        "prices",
-        "side",
-    )
+    __slots__ = ("bump_index", "by_id", "expiring", "journal", "levels", "prices", "side")
 
     def __init__(self, side: Side) -> None:
         self.side = side
@@ -50,8 +41,8 @@ class BookSide:
         self.by_id: dict[int, RestingOrder] = {}
         self.expiring: dict[int, RestingOrder] = {}
         self.bump_index = 0
-        self._journal: list[tuple[int, RestingOrder, int]] | None = None
-        self._journal_bump = 0
+        self.journal: list[tuple[int, RestingOrder, int]] | None = None
+        """Undo records while an instruction runs (see ``rollback``); None otherwise."""
 
     # -- inspection -------------------------------------------------------------------------
 
@@ -138,8 +129,8 @@ class BookSide:
         used = self.nodes_in_use
         if used > self.bump_index:
             self.bump_index = used
-        if self._journal is not None:
-            self._journal.append((_INSERT, order, 0))
+        if self.journal is not None:
+            self.journal.append((_INSERT, order, 0))
 
     def remove(self, order: RestingOrder) -> None:
         """Take ``order`` off the book."""
@@ -157,30 +148,25 @@ class BookSide:
         del self.by_id[order.order_id]
         if order.time_in_force:
             del self.expiring[order.order_id]
-        if self._journal is not None:
-            self._journal.append((_REMOVE, order, index))
+        if self.journal is not None:
+            self.journal.append((_REMOVE, order, index))
 
     def set_quantity(self, order: RestingOrder, quantity: int) -> None:
         """Reduce a partly filled order to ``quantity`` base lots (it keeps its place)."""
-        if self._journal is not None:
-            self._journal.append((_QUANTITY, order, order.quantity))
+        if self.journal is not None:
+            self.journal.append((_QUANTITY, order, order.quantity))
         order.quantity = quantity
 
     # -- journal -----------------------------------------------------------------------------
 
     def begin_journal(self) -> None:
         """Start recording mutations so that ``rollback`` can undo them."""
-        self._journal = []
-        self._journal_bump = self.bump_index
+        self.journal = []
 
-    def end_journal(self) -> None:
-        """Stop recording and forget the journal (the instruction succeeded)."""
-        self._journal = None
-
-    def rollback(self) -> None:
-        """Undo every mutation since ``begin_journal`` and stop recording."""
-        journal = self._journal
-        self._journal = None
+    def rollback(self, bump_index: int) -> None:
+        """Undo every mutation recorded since ``begin_journal``; restore ``bump_index``."""
+        journal = self.journal
+        self.journal = None
         if journal is None:
             return
         for action, order, value in reversed(journal):
@@ -190,7 +176,7 @@ class BookSide:
                 self._reinsert(order, value)
             else:
                 order.quantity = value
-        self.bump_index = self._journal_bump
+        self.bump_index = bump_index
 
     def _reinsert(self, order: RestingOrder, index: int) -> None:
         price = order.price_lots

@@ -19,7 +19,7 @@ from bmvbot.exchange.orders import I64_MAX
 
 MAX_MARKET_NAME_BYTES = 16
 
-_COUNTER_FIELDS = (
+COUNTER_FIELDS = (
     "seq_num",
     "fees_accrued",
     "fees_to_referrers",
@@ -30,7 +30,7 @@ _COUNTER_FIELDS = (
     "base_deposit_total",
     "quote_deposit_total",
 )
-_get_counters = operator.attrgetter(*_COUNTER_FIELDS)
+_get_counters = operator.attrgetter(*COUNTER_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,8 @@ class Market:
         "fees_to_referrers",
         "maker_fee",
         "maker_volume",
+        "max_base_lots",
+        "max_quote_lots",
         "params",
         "quote_deposit_total",
         "quote_lot_size",
@@ -157,6 +159,10 @@ class Market:
         self.maker_fee = params.maker_fee
         self.taker_fee = params.taker_fee
         self.time_expiry = params.time_expiry
+        self.max_base_lots = I64_MAX // params.base_lot_size
+        """``i64::MAX // base_lot_size``: the largest size an order may ask for."""
+        self.max_quote_lots = I64_MAX // params.quote_lot_size
+        """``i64::MAX // quote_lot_size``: the largest quote budget."""
         self.registration_time = registration_time
         self.bids = BookSide(Side.BID)
         self.asks = BookSide(Side.ASK)
@@ -175,16 +181,6 @@ class Market:
     def market_id(self) -> str:
         """Return the market account id."""
         return self.accounts.market
-
-    @property
-    def max_base_lots(self) -> int:
-        """Return ``i64::MAX // base_lot_size``, the largest size an order may ask for."""
-        return I64_MAX // self.base_lot_size
-
-    @property
-    def max_quote_lots(self) -> int:
-        """Return ``i64::MAX // quote_lot_size``, the largest quote budget."""
-        return I64_MAX // self.quote_lot_size
 
     def is_expired(self, now_s: int) -> bool:
         """Return True when the market refuses orders and deposits at ``now_s``."""
@@ -208,5 +204,5 @@ class Market:
 
     def restore_counters(self, counters: tuple[int, ...]) -> None:
         """Put back counters captured by ``snapshot_counters``."""
-        for field, value in zip(_COUNTER_FIELDS, counters, strict=True):
+        for field, value in zip(COUNTER_FIELDS, counters, strict=True):
             setattr(self, field, value)

@@ -34,6 +34,14 @@ from bmvbot.exchange.orders import (
     SelfTradeBehavior,
 )
 
+_BID = Side.BID
+_ASK = Side.ASK
+_POST_ONLY_TYPES = frozenset(t for t in PlaceOrderType if t.is_post_only)
+_RESTING_TYPES = frozenset(t for t in PlaceOrderType if t.can_rest)
+_LIMIT_PRICED_TYPES = frozenset(
+    (PlaceOrderType.LIMIT, PlaceOrderType.POST_ONLY, PlaceOrderType.IMMEDIATE_OR_CANCEL)
+)
+
 DROP_EXPIRED_ORDER_LIMIT = 5
 """Expired orders one order may drop from the opposing side."""
 FILL_EVENT_REMAINING_LIMIT = 15
@@ -227,14 +235,17 @@ def new_order(
             AccountBorrowFailed.
     """
     side = order.side
-    price = _effective_price(market, order, now_s)
+    if order.order_type in _LIMIT_PRICED_TYPES:
+        price = order.price_lots  # the instruction already refused prices below 1
+    else:
+        price = _effective_price(market, order, now_s)
     market.seq_num += 1
     seq = market.seq_num
-    order_id = (price << 64) | (seq if side is Side.ASK else (1 << 64) - 1 - seq)
+    order_id = (price << 64) | (seq if side is _ASK else 0xFFFF_FFFF_FFFF_FFFF - seq)
 
-    is_post_only = order.order_type.is_post_only
+    is_post_only = order.order_type in _POST_ONLY_TYPES
     max_base = order.max_base_lots
-    if side is Side.BID and not is_post_only:
+    if side is _BID and not is_post_only:
         max_quote = subtract_taker_fees(order.max_quote_lots_including_fees, market.taker_fee)
     else:
         max_quote = order.max_quote_lots_including_fees
@@ -262,22 +273,24 @@ def new_order(
     book_quantity = min(remaining_base, _trunc_div(budget, price))
     posted = 0
     maker_fees = 0
-    if may_post and order.order_type.can_rest and book_quantity > 0:
+    if may_post and book_quantity > 0 and order.order_type in _RESTING_TYPES:
         maker_fees = _post(market, order, matcher, order_id, seq, price, book_quantity, now_s)
         posted = book_quantity
-    result = OrderResult(
-        order_id=order_id if posted else None,
-        posted_base_lots=posted,
-        total_base_taken_native=total_base_taken * market.base_lot_size,
-        total_quote_taken_native=total_quote_taken * market.quote_lot_size,
-        taker_fees_native=taker_fees,
-        maker_fees_native=maker_fees,
-        referrer_amount_native=referrer_amount,
-        posted_base_native=posted * market.base_lot_size,
-        posted_quote_native=posted * price * market.quote_lot_size,
-        fills=tuple(matcher.fills),
+    base_lot_size = market.base_lot_size
+    quote_lot_size = market.quote_lot_size
+    # positional: order_id, posted lots, base/quote taken, taker/maker fees, referrer, posted
+    return OrderResult(
+        order_id if posted else None,
+        posted,
+        total_base_taken * base_lot_size,
+        total_quote_taken * quote_lot_size,
+        taker_fees,
+        maker_fees,
+        referrer_amount,
+        posted * base_lot_size,
+        posted * price * quote_lot_size,
+        tuple(matcher.fills),
     )
-    return result
 
 
 def _walk(
@@ -290,9 +303,9 @@ def _walk(
     now_s: int,
     limit: int,
 ) -> tuple[int, int, int, int, bool]:
-    opposing = market.book_side(order.side.opposite)
-    is_bid = order.side is Side.BID
-    is_post_only = order.order_type.is_post_only
+    is_bid = order.side is _BID
+    opposing = market.asks if is_bid else market.bids
+    is_post_only = order.order_type in _POST_ONLY_TYPES
     taker = matcher.taker
     owner = matcher.owner
     quote_lot_size = market.quote_lot_size
@@ -426,15 +439,16 @@ def _post(
         raise openbook_error(OpenBookErrorCode.SOME_ERROR, "a take order cannot post")
     side = order.side
     maker_fees = 0
-    if side is Side.BID:
+    if side is _BID:
         maker_fees = maker_fees_ceil(quantity * price * market.quote_lot_size, market.maker_fee)
         taker.locked_maker_fees += maker_fees
-    book = market.book_side(side)
-    expired = book.earliest_expired(now_s)
+    book = market.bids if side is _BID else market.asks
+    expired = book.earliest_expired(now_s) if book.expiring else None
     if expired is not None:
         book.remove(expired)
         matcher.drop_expired(expired, now_s)
-    if book.is_full:
+    # a side can only be full from 512 orders on (2L-1 of 1,024 nodes)
+    if len(book.by_id) >= 511 and book.is_full:
         worst = book.worst_order()
         if worst is None:
             raise openbook_error(OpenBookErrorCode.SOME_ERROR, "book side is full but empty")

@@ -8,6 +8,7 @@ needs from the user's token account (free balances first).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from bmvbot.core.types import Side
 from bmvbot.exchange.batch import prepare_batch, run_batch
@@ -35,6 +36,8 @@ from bmvbot.exchange.orders import (
     tif_from_expiry,
 )
 from bmvbot.exchange.state import Checkpoint, ExchangeState
+
+_NO_ACCOUNTS: Mapping[str, OpenOrdersAccount] = MappingProxyType({})
 
 
 class PlacementInstructions(ExchangeState):
@@ -64,22 +67,23 @@ class PlacementInstructions(ExchangeState):
         tokens = self._side_tokens(market, args.side, user_token_account)
         if args.price_lots < 1:
             raise _price_error(args.price_lots)
-        tif = tif_from_expiry(args.expiry_timestamp, now_s)
+        expiry = args.expiry_timestamp
+        tif = tif_from_expiry(expiry, now_s) if expiry else 0
         if tif is None:
             return OrderResult.skipped()
-        remaining = self._remaining(remaining_accounts)
-        checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
+        remaining: Mapping[str, OpenOrdersAccount]
+        if remaining_accounts:
+            remaining = self._remaining(remaining_accounts)
+            accounts = [account, *remaining.values()]
+        else:
+            remaining = _NO_ACCOUNTS
+            accounts = [account]
+        checkpoint = Checkpoint(market, accounts, tokens)
         try:
             result = self._place_order(
-                market,
-                account,
-                signer,
-                _new_order(args, tif),
-                args.limit,
-                user_token_account,
-                now_s,
-                remaining,
-            )
+                market, account, signer, _new_order(args, tif), args.limit, user_token_account,
+                now_s, remaining,
+            )  # fmt: skip
         except BaseException:
             checkpoint.rollback()
             raise
@@ -234,7 +238,7 @@ class PlacementInstructions(ExchangeState):
             raise _lots_error(args.max_base_lots, args.max_quote_lots_including_fees)
         market.require_not_expired(now_s)
         remaining = self._remaining(remaining_accounts)
-        checkpoint = Checkpoint(market, remaining.values(), tokens)
+        checkpoint = Checkpoint(market, list(remaining.values()), tokens)
         order = NewOrder(
             args.side,
             args.price_lots,

@@ -8,43 +8,54 @@ instruction leaves no trace, as on chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Sequence
 
 from bmvbot.exchange.errors import OpenBookErrorCode, anchor_error, openbook_error
 from bmvbot.exchange.ledger import TokenAccount, TokenLedger
-from bmvbot.exchange.market import Market
+from bmvbot.exchange.market import COUNTER_FIELDS, Market
 from bmvbot.exchange.open_orders import OpenOrdersAccount, OpenOrdersIndexer
+
+_get_counters = operator.attrgetter(*COUNTER_FIELDS)
 
 
 class Checkpoint:
-    """Everything an instruction on one market may change, to undo it on failure."""
+    """Everything an instruction on one market may change, to undo it on failure.
 
-    __slots__ = ("_accounts", "_counters", "_heap_seq", "_market", "_tokens")
+    The counters, the accounts' positions and slots and the token amounts are copied; the book
+    sides journal their changes and the heap is cut back to its event counter.
+    """
+
+    __slots__ = ("_accounts", "_bumps", "_counters", "_heap_seq", "_market", "_tokens")
 
     def __init__(
         self,
         market: Market,
-        accounts: Iterable[OpenOrdersAccount],
-        tokens: Iterable[TokenAccount],
+        accounts: Sequence[OpenOrdersAccount],
+        tokens: Sequence[TokenAccount],
     ) -> None:
         self._market = market
-        self._counters = market.snapshot_counters()
+        self._counters = _get_counters(market)
         self._heap_seq = market.event_heap.seq_num
-        market.bids.begin_journal()
-        market.asks.begin_journal()
+        bids = market.bids
+        asks = market.asks
+        self._bumps = (bids.bump_index, asks.bump_index)
+        bids.journal = []
+        asks.journal = []
         self._accounts = [(account, account.snapshot()) for account in accounts]
         self._tokens = [(token, token.amount) for token in tokens]
 
     def commit(self) -> None:
         """Keep the changes."""
-        self._market.bids.end_journal()
-        self._market.asks.end_journal()
+        market = self._market
+        market.bids.journal = None
+        market.asks.journal = None
 
     def rollback(self) -> None:
         """Undo every change since the checkpoint."""
         market = self._market
-        market.bids.rollback()
-        market.asks.rollback()
+        market.bids.rollback(self._bumps[0])
+        market.asks.rollback(self._bumps[1])
         market.event_heap.truncate_to(self._heap_seq)
         market.restore_counters(self._counters)
         for account, state in self._accounts:

@@ -41,16 +41,18 @@ def test_book_rollback_restores_fifo_positions_and_quantities() -> None:
     for order in orders:
         book.insert(order)
     before = [(o.order_id, o.quantity) for o in book.iter_orders()]
+    bump_index = book.bump_index
     book.begin_journal()
 
     book.remove(orders[1])
     book.set_quantity(orders[0], 2)
     book.remove(orders[3])
     book.insert(_order(Side.ASK, 98, 9))
-    book.rollback()
+    book.rollback(bump_index)
 
     assert [(o.order_id, o.quantity) for o in book.iter_orders()] == before
     assert book.prices == [100]
+    assert book.bump_index == bump_index
 
 
 def test_book_capacity_full_at_512_orders() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from exchange_venue import FUNDS_NATIVE, START_S, Venue
+from tests.unit.exchange.exchange_venue import FUNDS_NATIVE, START_S, Venue
 
 from bmvbot.core.types import Side
 from bmvbot.exchange import (
