@@ -7,7 +7,12 @@ Target: allocation plus guard evaluation well under 40 us.
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from bmvbot.core.config import GuardParams, SwarmParams
-from bmvbot.core.guards import GuardObservation, RebalanceDecision, decide_rebalance
+from bmvbot.core.guards import (
+    GuardObservation,
+    RebalanceDecision,
+    RebalanceReason,
+    decide_rebalance,
+)
 from bmvbot.core.swarm import Allocation, WalletFunds, allocate, plan_replacement
 from bmvbot.core.types import NS_PER_S, BaseLots, Grid, Level, PriceLots, QuoteLots, Side, WalletId
 
@@ -83,3 +88,14 @@ def test_bench_replacement_plan_16_wallets_after_up_move(benchmark: BenchmarkFix
 
     assert plan.is_single_pass
     assert len(plan.steps) == 16
+
+
+def test_bench_guard_decision_quiet_tick(benchmark: BenchmarkFixture) -> None:
+    # the common tick: market near the pivot, between the inner levels, nothing due
+    quiet = GuardObservation(
+        NOW_NS, PIVOT_LOTS + 100.5, float(PIVOT_LOTS), NOW_NS - 600 * NS_PER_S, RESTING, TARGET
+    )
+
+    decision = benchmark(decide_rebalance, quiet, GuardParams(proximity_fraction=0.001))
+
+    assert decision.reason is RebalanceReason.NONE
