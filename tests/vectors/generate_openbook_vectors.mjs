@@ -531,6 +531,39 @@ await createMarketCase('create_market_admins_oracles_fees', {
   }, ix);
 }
 
+// --- market end of life ---------------------------------------------------------------------------
+{
+  const opts = { closeMarketAdmin: pk('closeMarketAdmin') };
+  const [ix] = await client.closeMarketIx(pk('market'), marketAccount(opts), pk('solDestination'));
+  record('close_market', 'client.closeMarketIx', {
+    fn: 'close_market', market_keys: marketKeys(opts, opts),
+    accounts: { sol_destination: b58(pk('solDestination')) }, args: null, scalars: {},
+  }, ix);
+  const ix2 = await methods.setMarketExpired().accounts({
+    closeMarketAdmin: pk('closeMarketAdmin'), market: pk('market'),
+  }).instruction();
+  record('set_market_expired', 'program.methods.setMarketExpired', {
+    fn: 'set_market_expired', market_keys: marketKeys(opts, opts), accounts: {}, args: null,
+    scalars: {},
+  }, ix2);
+  const ix3 = await methods.settleFundsExpired().accounts({
+    closeMarketAdmin: pk('closeMarketAdmin'), owner: pk('wallet'), penaltyPayer: pk('penaltyPayer'),
+    openOrdersAccount: oo(), market: pk('market'), marketAuthority, marketBaseVault: baseVault,
+    marketQuoteVault: quoteVault, userBaseAccount: pk('userBase'), userQuoteAccount: pk('userQuote'),
+    referrerAccount: pk('referrer'), tokenProgram: spl.TOKEN_PROGRAM_ID,
+    systemProgram: web3.SystemProgram.programId,
+  }).instruction();
+  record('settle_funds_expired_referrer', 'program.methods.settleFundsExpired', {
+    fn: 'settle_funds_expired', market_keys: marketKeys(opts, opts),
+    accounts: {
+      owner: b58(pk('wallet')), penalty_payer: b58(pk('penaltyPayer')),
+      open_orders_account: b58(oo()), user_base_account: b58(pk('userBase')),
+      user_quote_account: b58(pk('userQuote')), referrer_account: b58(pk('referrer')),
+    },
+    args: null, scalars: {},
+  }, ix3);
+}
+
 const out = {
   format: 'openbook-ts-vectors',
   format_version: 1,

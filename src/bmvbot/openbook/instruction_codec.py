@@ -129,8 +129,10 @@ def decode_instruction(data: bytes, *, strict: bool = True) -> DecodedInstructio
     if len(data) < 8:
         raise CodecError(f"instruction data must hold an 8-byte discriminator, was {len(data)} B")
     name = INSTRUCTION_BY_DISCRIMINATOR.get(bytes(data[:8]))
-    if name is None or name not in INSTRUCTION_LAYOUTS:
+    if name is None:
         raise CodecError(f"unknown OpenBook instruction discriminator {bytes(data[:8]).hex()}")
+    if name not in INSTRUCTION_LAYOUTS:
+        raise CodecError(f"OpenBook instruction {name} is not supported by this codec")
     args_type = ARGS_BY_INSTRUCTION.get(name)
     r = BorshReader(data, 8, what=f"{name} instruction data")
     args = args_type.read(r) if args_type is not None else None

@@ -18,25 +18,29 @@ from solders.pubkey import Pubkey
 from bmvbot.core.errors import CodecError
 from bmvbot.core.types import Side
 from bmvbot.openbook import pda
+from bmvbot.openbook.administration import (
+    close_market,
+    create_market,
+    prune_orders,
+    set_market_expired,
+    settle_funds_expired,
+    sweep_fees,
+)
 from bmvbot.openbook.args import (
-    MARKET_NAME_MAX_BYTES,
     OPEN_ORDERS_NAME_MAX_BYTES,
     CancelAllOrdersArgs,
     CancelOrderArgs,
     CancelOrderByClientOrderIdArgs,
     ConsumeEventsArgs,
     ConsumeGivenEventsArgs,
-    CreateMarketArgs,
     DepositArgs,
     EditOrderArgs,
-    LimitArgs,
     NameArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
     PlaceTakeOrderArgs,
 )
 from bmvbot.openbook.ids import (
-    ASSOCIATED_TOKEN_PROGRAM_ID,
     OPENBOOK_PROGRAM_ID,
     SYSTEM_PROGRAM_ID,
     TOKEN_PROGRAM_ID,
@@ -61,6 +65,7 @@ __all__ = [
     "cancel_all_orders",
     "cancel_order",
     "cancel_order_by_client_order_id",
+    "close_market",
     "close_open_orders_account",
     "close_open_orders_indexer",
     "consume_events",
@@ -79,56 +84,14 @@ __all__ = [
     "prune_orders",
     "refill",
     "set_delegate",
+    "set_market_expired",
     "settle_funds",
+    "settle_funds_expired",
     "sweep_fees",
 ]
 
 
 # --- market creation and OpenOrders plumbing -------------------------------------------------
-
-
-def create_market(
-    keys: MarketKeys,
-    *,
-    payer: Pubkey,
-    base_mint: Pubkey,
-    quote_mint: Pubkey,
-    collect_fee_admin: Pubkey,
-    args: CreateMarketArgs,
-    check_name: bool = True,
-) -> Instruction:
-    """Return ``create_market`` (21 accounts). The market keypair must sign.
-
-    Bids, asks and the event heap must already exist (program-owned, zeroed, 90,952 / 90,952 /
-    91,288 bytes); the vaults are created by the program as ATAs of the market authority.
-    ``check_name=False`` lets a name longer than 16 bytes through (the program answers 6001).
-    """
-    if check_name and isinstance(args, CreateMarketArgs):
-        check_name_length(args.name, MARKET_NAME_MAX_BYTES)
-    accounts = {
-        "market": keys.market,
-        "market_authority": keys.market_authority,
-        "bids": keys.bids,
-        "asks": keys.asks,
-        "event_heap": keys.event_heap,
-        "payer": payer,
-        "market_base_vault": keys.base_vault,
-        "market_quote_vault": keys.quote_vault,
-        "base_mint": base_mint,
-        "quote_mint": quote_mint,
-        "system_program": SYSTEM_PROGRAM_ID,
-        "token_program": TOKEN_PROGRAM_ID,
-        "associated_token_program": ASSOCIATED_TOKEN_PROGRAM_ID,
-        "oracle_a": keys.oracle_a,
-        "oracle_b": keys.oracle_b,
-        "collect_fee_admin": collect_fee_admin,
-        "open_orders_admin": keys.open_orders_admin,
-        "consume_events_admin": keys.consume_events_admin,
-        "close_market_admin": keys.close_market_admin,
-        "event_authority": pda.event_authority(keys.program_id),
-        "program": keys.program_id,
-    }
-    return build_instruction("create_market", keys.program_id, accounts, args)
 
 
 def create_open_orders_indexer(
@@ -489,20 +452,6 @@ def cancel_all_orders(
     return build_instruction("cancel_all_orders", keys.program_id, accounts, args)
 
 
-def prune_orders(keys: MarketKeys, *, open_orders_account: Pubkey, limit: int) -> Instruction:
-    """Return ``prune_orders`` (expired markets only); ``keys.close_market_admin`` signs."""
-    if keys.close_market_admin is None:
-        raise CodecError("prune_orders needs keys.close_market_admin, the market has none")
-    accounts = {
-        "close_market_admin": keys.close_market_admin,
-        "open_orders_account": open_orders_account,
-        "market": keys.market,
-        "bids": keys.bids,
-        "asks": keys.asks,
-    }
-    return build_instruction("prune_orders", keys.program_id, accounts, LimitArgs(limit))
-
-
 # --- crank and settlement ---------------------------------------------------------------------
 
 
@@ -570,18 +519,3 @@ def settle_funds(
         "system_program": SYSTEM_PROGRAM_ID,
     }
     return build_instruction("settle_funds", keys.program_id, accounts)
-
-
-def sweep_fees(
-    keys: MarketKeys, *, collect_fee_admin: Pubkey, token_receiver_account: Pubkey
-) -> Instruction:
-    """Return ``sweep_fees``: pay ``fees_available`` to a quote-mint token account."""
-    accounts = {
-        "collect_fee_admin": collect_fee_admin,
-        "market": keys.market,
-        "market_authority": keys.market_authority,
-        "market_quote_vault": keys.quote_vault,
-        "token_receiver_account": token_receiver_account,
-        "token_program": TOKEN_PROGRAM_ID,
-    }
-    return build_instruction("sweep_fees", keys.program_id, accounts)

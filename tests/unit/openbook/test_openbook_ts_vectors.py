@@ -90,6 +90,9 @@ def test_ts_vectors_generated_by_pinned_client_version() -> None:
         "set_delegate",
         "sweep_fees",
         "prune_orders",
+        "close_market",
+        "set_market_expired",
+        "settle_funds_expired",
     }
 
 
