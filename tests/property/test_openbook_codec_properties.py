@@ -214,3 +214,35 @@ def test_random_indexer_bodies_raise_only_codec_error() -> None:
         body = bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
         with contextlib.suppress(CodecError):
             decode(ACCOUNT_DISCRIMINATORS["OpenOrdersIndexer"] + body)
+
+
+@settings(max_examples=40)
+@given(
+    st.sampled_from(Side),
+    st.lists(st.tuples(st.integers(1, 30), st.integers(0, 20)), min_size=1, max_size=60),
+    st.integers(900, 1300),
+)
+def test_bookside_editor_worst_and_expiry_queries_match_a_model(
+    side: Side, orders: list[tuple[int, int]], now_ts: int
+) -> None:
+    editor = BookSideEditor(empty_bookside(side))
+    leaves = []
+    for seq, (price, tif) in enumerate(orders, 1):
+        leaf = LeafNode(0, tif * 17, order_key(side, price, seq), Pubkey.default(), 1, 1000, -1, 0)
+        editor.insert_leaf(0, leaf)
+        leaves.append(leaf)
+    worst = editor.find_worst(0)
+    assert worst is not None
+    assert worst.key == (min if side is Side.BID else max)(leaf.key for leaf in leaves)
+    earliest = editor.find_earliest_expiry(0)
+    assert earliest is not None
+    assert leaf_expiry(earliest) == min(leaf_expiry(leaf) for leaf in leaves)
+    removed = editor.remove_one_expired(0, now_ts)
+    if leaf_expiry(earliest) < now_ts:
+        assert removed is not None
+        assert leaf_expiry(removed) == leaf_expiry(earliest)
+        assert editor.leaf_count(0) == len(leaves) - 1
+    else:
+        assert removed is None
+        assert editor.leaf_count(0) == len(leaves)
+    _check_tree(editor, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import struct
 
 import pytest
@@ -376,3 +377,35 @@ def test_event_heap_editor_bad_slot_or_full_raises_codec_error() -> None:
 
 def test_codec_error_is_an_invariant_error() -> None:
     assert issubclass(CodecError, InvariantError)
+
+
+def test_writers_out_of_range_fields_raise_codec_error() -> None:
+    from bmvbot.openbook.market import encode_market, new_market
+    from bmvbot.openbook.open_orders import encode_open_orders_account, new_open_orders_account
+
+    market = new_market(
+        market=key(2), bids=key(3), asks=key(4), event_heap=key(5), base_mint=key(10),
+        quote_mint=key(11), base_decimals=9, quote_decimals=6, base_vault=key(6),
+        quote_vault=key(7), collect_fee_admin=key(1),
+        args=CreateMarketArgs("m", OracleConfigParams(), 1, 1, 0, 0, 0), registration_time=0,
+    )  # fmt: skip
+    with pytest.raises(CodecError, match="seq_num must be a u64"):
+        encode_market(dataclasses.replace(market, seq_num=-1))
+    with pytest.raises(CodecError, match="name must be at most 16 UTF-8 bytes"):
+        encode_market(dataclasses.replace(market, name="x" * 17))
+    with pytest.raises(CodecError, match="bids must be a Pubkey"):
+        encode_market(dataclasses.replace(market, bids=None))  # type: ignore[arg-type]
+    account = new_open_orders_account(owner=key(1), market=key(2), name="a", account_num=1)
+    with pytest.raises(CodecError, match="has 24 slots, was 23"):
+        encode_open_orders_account(
+            dataclasses.replace(account, open_orders=account.open_orders[1:])
+        )
+    book = empty_bookside(Side.BID)
+    huge = LeafNode(0, 0, 2**130, key(8), 1, 0, -1, 0)
+    with pytest.raises(CodecError, match="BookSide field out of range"):
+        encode_bookside(dataclasses.replace(book, bump_index=1, nodes=(huge,)))
+    heap = empty_event_heap()
+    with pytest.raises(CodecError, match="has 600 nodes, was 599"):
+        encode_event_heap(dataclasses.replace(heap, nodes=heap.nodes[1:]))
+    with pytest.raises(CodecError, match="account_num must be a u32"):
+        pda.open_orders_account(key(1), 2**32)
