@@ -5,12 +5,12 @@ opens traders (a wallet with an indexer, one OpenOrders account and base / quote
 accounts, funded by minting). Participants and the venue act through it: post-only batches,
 immediate-or-cancel takes, cancels, the crank. Every fill of a take becomes a ``MarketTrade``
 (with swarm attribution) on the tape that ``drain_trades`` empties. ``save`` / ``restore``
-copy the whole exchange so that a multi-instruction bundle can be undone all at once.
+snapshot the whole exchange so that a multi-instruction bundle can be undone all at once.
 """
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -120,14 +120,16 @@ class SimMarket:
 
     # -- save / restore (bundle atomicity) ---------------------------------------------------
 
-    def save(self) -> Exchange:
-        """Return a deep copy of the exchange, for ``restore``."""
-        return copy.deepcopy(self.exchange)
+    def save(self) -> bytes:
+        """Return the whole exchange state, pickled (faster than a deep copy), for ``restore``."""
+        return pickle.dumps(self.exchange, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def restore(self, saved: Exchange) -> None:
+    def restore(self, saved: bytes) -> None:
         """Put back the exchange captured by ``save`` (the tape is not touched)."""
-        self.exchange = saved
-        self.market = saved.markets[MARKET_ID]
+        # our own bytes from ``save`` in this process, never outside input
+        exchange: Exchange = pickle.loads(saved)  # noqa: S301
+        self.exchange = exchange
+        self.market = exchange.markets[MARKET_ID]
 
     # -- instructions ------------------------------------------------------------------------
 

@@ -110,7 +110,12 @@ class NoiseTaker(Participant):
 
 
 class InformedTrader(Participant):
-    """Takes whichever side of the book is mispriced against the latent price."""
+    """Takes whichever side of the book is mispriced against the latent price.
+
+    When the best ask is more than ``informed_threshold_bps`` below the latent price it buys
+    every ask up to half the threshold below it (a sell mirrors this), at most
+    ``informed_size_base`` per look; stale walls and stale grid levels are picked off this way.
+    """
 
     def next_delay_s(self, rng: random.Random) -> float:
         """Return an exponential gap at ``informed_rate_per_s``."""
@@ -119,10 +124,9 @@ class InformedTrader(Participant):
     def act(self, ctx: ParticipantContext, now_ns: int) -> float:
         """Buy asks below, or sell to bids above, the latent price beyond the threshold."""
         mix = self.mix
-        rng = ctx.rng
         fair = ctx.latent.price
         threshold = mix.informed_threshold_bps * BPS
-        size = ctx.size_lots(mix.informed_size_base * rng.uniform(0.2, 1.0))
+        size = ctx.size_lots(mix.informed_size_base)
         best_bid, best_ask = ctx.market.best_prices(now_ns)
         if best_ask is not None and ctx.price_ui(best_ask) < fair * (1 - threshold):
             limit = ctx.price_lots(fair * (1 - threshold / 2), Rounding.DOWN)
@@ -130,15 +134,16 @@ class InformedTrader(Participant):
         elif best_bid is not None and ctx.price_ui(best_bid) > fair * (1 + threshold):
             limit = ctx.price_lots(fair * (1 + threshold / 2), Rounding.UP)
             ctx.market.take(self.trader, Side.ASK, limit, size, now_ns)
-        return self.next_delay_s(rng)
+        return self.next_delay_s(ctx.rng)
 
 
 class LiquidityProvider(Participant):
     """Requotes a post-only ladder around the latent price when its quotes go stale.
 
     A quote is stale when the latent price moved ``lp_requote_bps`` from the ladder's centre,
-    when one of its orders was filled, or when it is older than ``lp_max_age_s``; otherwise the
-    provider only looks (cheap) and waits for its next turn.
+    when one of its orders was filled or could not be posted (it would have crossed a stale
+    order), or when it is older than ``lp_max_age_s``; otherwise the provider only looks
+    (cheap) and waits for its next turn.
     """
 
     def __init__(self, trader: Trader, mix: ParticipantMix) -> None:
@@ -146,10 +151,11 @@ class LiquidityProvider(Participant):
         self.center = 0.0
         self.posted = 0
         self.posted_ns = 0
+        self.is_complete = False
 
     def first_delay_s(self, rng: random.Random) -> float:
-        """Return a short random delay so that a book exists from the first second."""
-        return rng.uniform(0.0, 0.05)
+        """Return 0: providers quote at the start, so a book exists from the first call."""
+        return 0.0
 
     def next_delay_s(self, rng: random.Random) -> float:
         """Return an exponential gap with mean ``lp_refresh_s``."""
@@ -158,7 +164,7 @@ class LiquidityProvider(Participant):
     def is_stale(self, ctx: ParticipantContext, now_ns: int) -> bool:
         """Return True when the ladder should be requoted (see the class docstring)."""
         mix = self.mix
-        if self.posted == 0 or now_ns - self.posted_ns >= _ns(mix.lp_max_age_s):
+        if not self.is_complete or now_ns - self.posted_ns >= _ns(mix.lp_max_age_s):
             return True
         if abs(ctx.latent.price / self.center - 1) >= mix.lp_requote_bps * BPS:
             return True
@@ -184,6 +190,7 @@ class LiquidityProvider(Participant):
         ids = ctx.market.place_post_only(self.trader, bids, asks, now_ns)
         self.center = fair
         self.posted = sum(order_id is not None for order_id in ids)
+        self.is_complete = self.posted == len(ids)
         self.posted_ns = now_ns
         return self.next_delay_s(rng)
 
@@ -252,7 +259,9 @@ class ParticipantPool:
         self._schedule(1, start_ns + _ns(crank_interval_s))
         for participant in self.participants:
             self._actions.append(self._participant_action(participant))
-            self._schedule(len(self._actions) - 1, start_ns + _ns(participant.first_delay_s(rng)))
+            first_ns = round(participant.first_delay_s(rng) * NS_PER_S)
+            self._schedule(len(self._actions) - 1, start_ns + first_ns)
+        self.advance_to(start_ns)
 
     def _open_participants(self, mix: ParticipantMix) -> list[Participant]:
         spec = self.market.spec

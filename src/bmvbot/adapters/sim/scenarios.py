@@ -88,7 +88,7 @@ class ParticipantMix:
         noise_slippage_bps: how far through the touch a noise order may sweep.
         informed_rate_per_s: informed trader looks per second.
         informed_threshold_bps: mispricing against the latent price that makes it trade.
-        informed_size_base: largest informed order, base UI units.
+        informed_size_base: most an informed trader takes per look, base UI units.
         lp_count: liquidity providers.
         lp_refresh_s: mean seconds between one provider's looks at its quotes.
         lp_requote_bps: latent move from the ladder's centre that makes it requote.
@@ -110,7 +110,7 @@ class ParticipantMix:
     noise_slippage_bps: float = 30.0
     informed_rate_per_s: float = 0.5
     informed_threshold_bps: float = 15.0
-    informed_size_base: float = 200.0
+    informed_size_base: float = 10_000.0
     lp_count: int = 4
     lp_refresh_s: float = 1.0
     lp_requote_bps: float = 4.0
@@ -280,7 +280,7 @@ def low_liquidity(base_price: float, volatility: float, seed: int, duration_s: f
         noise_rate_per_s=0.3,
         noise_median_base=2.0,
         informed_rate_per_s=0.1,
-        informed_size_base=30.0,
+        informed_size_base=200.0,
         lp_count=1,
         lp_refresh_s=10.0,
         lp_levels=2,
