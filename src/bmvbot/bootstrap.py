@@ -4,13 +4,20 @@ Store functions: ``open_store`` (PostgreSQL from ``DATABASE_URL`` or the embedde
 migrations applied), ``memory_store`` (the Simulation Lab's in-memory stores),
 ``upgrade_database`` (``bmvbot db upgrade``), ``open_wallet_vault`` (wallets with keys sealed
 under the master secret) and ``read_keypair_file``.
+
+Trading functions: ``simulated_session`` (the Simulation Lab: ``SimulatedVenue`` on a
+``SimClock`` stepped by the runner), ``paper_session`` (``bmvbot run``: the simulated market in
+real time on the system clock, or N times faster on a paced ``SimClock``) and
+``open_run_stores`` (PostgreSQL for recording, or None when disabled or unavailable).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,9 +31,25 @@ from bmvbot.adapters.crypto.vault import read_keypair_file as _read_keypair_file
 from bmvbot.adapters.memory.store import memory_stores
 from bmvbot.adapters.postgres.settings import StoreSettings
 from bmvbot.adapters.postgres.store import PostgresDatabase
-from bmvbot.core.errors import ConfigError
+from bmvbot.adapters.sim.clock import SimClock
+from bmvbot.adapters.sim.scenarios import SCENARIOS
+from bmvbot.adapters.sim.scenarios import scenario as sim_scenario
+from bmvbot.adapters.sim.venue import SimulatedVenue
+from bmvbot.adapters.system import SystemClock
+from bmvbot.core.config import StrategyParams
+from bmvbot.core.errors import ConfigError, StoreError
+from bmvbot.core.types import NS_PER_DAY, MarketSpec
 from bmvbot.ports.clock import Clock
 from bmvbot.ports.store import Stores
+from bmvbot.services.journal import TradingJournal
+from bmvbot.services.simulation import (
+    DEFAULT_TICK_INTERVAL_NS,
+    Pacer,
+    RealTimePacer,
+    SteppedPacer,
+)
+from bmvbot.services.trading import TradingService
+from bmvbot.settings import Settings
 
 SettingsT = TypeVar("SettingsT")
 
@@ -130,3 +153,148 @@ async def open_wallet_vault(
 def read_keypair_file(path: Path) -> list[Keypair]:
     """Return the keypairs of a Solana CLI keypair file (``ConfigError`` if malformed)."""
     return _read_keypair_file(path)
+
+
+# -- trading sessions (sim and paper modes) ------------------------------------------------------
+
+_log = logging.getLogger("bmvbot.bootstrap")
+
+DEFAULT_SCENARIO = "random_walk"
+"""The market ``bmvbot run`` simulates unless ``--scenario`` names another."""
+DEFAULT_SCENARIO_DURATION_S = 3600.0
+"""Planned length of an open-ended run's scenario (its shocks are placed relative to it)."""
+
+
+def scenario_names() -> tuple[str, ...]:
+    """Return the names of the simulated market scenarios."""
+    return tuple(sorted(SCENARIOS))
+
+
+@dataclass(frozen=True, slots=True)
+class TradingSession:
+    """One composed trading setup: the service, its clock and pacing, the venue, the journal.
+
+    Attributes:
+        service: the trading loop.
+        clock: the clock the venue and the service share.
+        pacer: how the runner moves from one tick to the next.
+        venue: the simulated venue (for the lab's extras: latent price, market time).
+        market: the market's geometry (for displaying UI units).
+        journal: the store recorder, None without a database.
+    """
+
+    service: TradingService
+    clock: Clock
+    pacer: Pacer
+    venue: SimulatedVenue
+    market: MarketSpec
+    journal: TradingJournal | None = None
+
+
+def simulated_session(
+    params: StrategyParams,
+    *,
+    scenario: str = DEFAULT_SCENARIO,
+    seed: int = 0,
+    duration_s: float = DEFAULT_SCENARIO_DURATION_S,
+    tip_lamports: int = 10_000,
+    tick_interval_ns: int = DEFAULT_TICK_INTERVAL_NS,
+    speed: float | None = None,
+    clock: SimClock | None = None,
+    journal: TradingJournal | None = None,
+) -> TradingSession:
+    """Return a session on a ``SimulatedVenue`` driven by a ``SimClock`` (sim mode).
+
+    The runner steps the clock one tick interval at a time, as fast as it can (``speed``
+    None) or ``speed`` times faster than the wall clock. The same seed gives the same run.
+
+    Raises:
+        ConfigError: an unknown scenario, or a bad interval or speed.
+    """
+    clock = clock or SimClock()
+    recipe = sim_scenario(scenario, seed=seed, duration_s=duration_s)
+    venue = SimulatedVenue.create(
+        params.market, params.swarm.wallet_count, clock, recipe, seed=recipe.seed
+    )
+    service = TradingService(venue, clock, params, tip_lamports=tip_lamports, journal=journal)
+    pacer = SteppedPacer(clock, tick_interval_ns, speed)
+    return TradingSession(service, clock, pacer, venue, params.market, journal)
+
+
+def paper_session(
+    settings: Settings,
+    *,
+    scenario: str = DEFAULT_SCENARIO,
+    seed: int = 0,
+    speed: float | None = None,
+    tick_interval_ns: int = DEFAULT_TICK_INTERVAL_NS,
+    duration_s: float | None = None,
+    stores: Stores | None = None,
+) -> TradingSession:
+    """Return the paper-trading session of ``bmvbot run`` (paper mode).
+
+    ``speed`` None: the simulated market runs on the system clock, one tick per interval of
+    wall time. A speed N: it runs on a ``SimClock`` starting at today's UTC midnight and paced
+    N times faster than the wall clock (the same seed gives the same run). With ``stores``
+    every trade and rebalance is recorded off the trading path.
+
+    Raises:
+        ConfigError: an unknown scenario, or a bad interval or speed.
+    """
+    params = settings.to_params()
+    market_key = settings.market.address or f"sim:{settings.market.name}"
+    journal = (
+        None
+        if stores is None
+        else TradingJournal(stores.trades, stores.rebalances, market_key, params.market)
+    )
+    scenario_s = DEFAULT_SCENARIO_DURATION_S if duration_s is None else max(duration_s, 1.0)
+    if speed is not None:
+        # simulated time starts at today's UTC midnight: the swarm rotation (a whole number of
+        # rotations per day) is then in the same phase every run, so a seed replays exactly
+        today_ns = SystemClock().now_ns() // NS_PER_DAY * NS_PER_DAY
+        clock = SimClock(today_ns)
+        return simulated_session(
+            params,
+            scenario=scenario,
+            seed=seed,
+            duration_s=scenario_s,
+            tip_lamports=settings.venue.tip_lamports,
+            tick_interval_ns=tick_interval_ns,
+            speed=speed,
+            clock=clock,
+            journal=journal,
+        )
+    wall = SystemClock()
+    recipe = sim_scenario(scenario, seed=seed, duration_s=scenario_s)
+    venue = SimulatedVenue.create(
+        params.market, params.swarm.wallet_count, wall, recipe, seed=recipe.seed
+    )
+    service = TradingService(
+        venue, wall, params, tip_lamports=settings.venue.tip_lamports, journal=journal
+    )
+    return TradingSession(
+        service, wall, RealTimePacer(tick_interval_ns), venue, params.market, journal
+    )
+
+
+@asynccontextmanager
+async def open_run_stores(*, is_enabled: bool) -> AsyncIterator[Stores | None]:
+    """Yield the PostgreSQL stores for recording, or None when disabled or unavailable.
+
+    A database that cannot be opened (embedded server fails to start, server unreachable,
+    bad settings) is logged as a warning and the run goes on without recording.
+    """
+    if not is_enabled:
+        yield None
+        return
+    try:
+        database = await PostgresDatabase.open(store_settings())
+    except (StoreError, ConfigError) as error:
+        _log.warning("database unavailable, running without recording error=%s", error)
+        yield None
+        return
+    try:
+        yield database.stores
+    finally:
+        await database.close()

@@ -8,6 +8,7 @@ Plain conversions between the venue's values (``MarketSnapshot``, ``OwnOrder``,
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -149,16 +150,26 @@ def swarm_base_lots(balances: Iterable[WalletBalance], market: MarketSpec) -> tu
     return locked // market.base_lot_size, inventory // market.base_lot_size
 
 
-def skip_crossing_levels(grid: Grid, external: L2Snapshot) -> tuple[Grid, int]:
-    """Return ``grid`` without the levels that would cross the external book, and their count.
+def skip_crossing_levels(
+    grid: Grid, external: L2Snapshot, reference_prices: Iterable[float], band_fraction: float
+) -> tuple[Grid, int]:
+    """Return ``grid`` without the levels that would cross or crowd the market, and how many.
 
-    A post-only bid at or above the best external ask (an ask at or below the best external
-    bid) would not rest: the venue drops it. Leaving it out keeps dropped orders at zero when
-    the market runs away from a slow pivot.
+    A bid is left out when it is at or above the best external ask (a post-only bid there is
+    not posted) or inside the band below any reference price (``bid·(1 + band) >= ref``, with
+    the references the market price and the last trade); an ask when it is at or below the
+    best external bid or inside the band above any reference (``ask·(1 - band) <= ref``).
+    A level inside the proximity band would fire the proximity guard on the next tick, and
+    when the market runs away from a slow pivot the band is the margin that keeps a post-only
+    order from crossing before it lands. ``band_fraction`` 0 checks the external touch only.
     """
-    best_ask, best_bid = external.best_ask, external.best_bid
-    bids = grid.bids if best_ask is None else tuple(b for b in grid.bids if b.price_lots < best_ask)
-    asks = grid.asks if best_bid is None else tuple(a for a in grid.asks if a.price_lots > best_bid)
+    bid_limit = math.inf if external.best_ask is None else float(external.best_ask)
+    ask_limit = -math.inf if external.best_bid is None else float(external.best_bid)
+    for price in reference_prices:
+        bid_limit = min(bid_limit, price / (1.0 + band_fraction))
+        ask_limit = max(ask_limit, price / (1.0 - band_fraction))
+    bids = tuple(b for b in grid.bids if b.price_lots < bid_limit)
+    asks = tuple(a for a in grid.asks if a.price_lots > ask_limit)
     skipped = len(grid.bids) - len(bids) + len(grid.asks) - len(asks)
     return (Grid(bids, asks), skipped) if skipped else (grid, 0)
 

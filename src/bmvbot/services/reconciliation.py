@@ -9,11 +9,12 @@ compared with each snapshot it tells whether the last rebalance landed as sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from bmvbot.core.errors import InvariantError
 from bmvbot.core.swarm import ReplacementPlan
-from bmvbot.core.types import Level, Side, WalletId
-from bmvbot.ports.venue import MarketTrade, OwnOrder
+from bmvbot.core.types import Level, MarketSpec, Side, WalletId
+from bmvbot.ports.venue import MarketTrade, OwnOrder, WalletBalance
 
 _Bounds = tuple[int | None, int | None]
 # (highest bid, lowest ask) of one wallet's orders
@@ -68,6 +69,27 @@ def check_plan_uncrossed(
 _Key = tuple[WalletId, Side, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """What ``OrderLedger.reconcile`` found: one line per difference, and whether to repair.
+
+    Attributes:
+        problems: differences the venue does not explain: a ledger order missing though its
+            wallet could fund it (lost), or an order the ledger does not know (adopted).
+        unfunded: ledger orders missing because their wallet's funds fell short when the step
+            landed (a fill during the landing delay spent them); the program shrank or dropped
+            them, as it does for any short-funded entry.
+    """
+
+    problems: tuple[str, ...] = ()
+    unfunded: tuple[str, ...] = ()
+
+    @property
+    def should_repair(self) -> bool:
+        """Return True when the book differs from what the last rebalance sent."""
+        return bool(self.problems or self.unfunded)
+
+
 class OrderLedger:
     """Every swarm order the service placed, from placement to fill, cancel or loss.
 
@@ -75,17 +97,20 @@ class OrderLedger:
     tick of one side). Placed orders enter when their wallet's step lands; a landed step or
     cancel-all cancels the wallet's earlier orders; maker fills shrink an order and a fully
     filled one leaves as filled. ``reconcile`` compares the ledger with the venue's resting
-    orders: an order the venue no longer rests without a fill or a cancel is *lost* (a partly
-    landed rebalance, or a dropped post-only order), one the ledger does not know is adopted.
-    Every order placed is, at any time, exactly one of resting, cancelled, filled or lost.
+    orders and adopts what the venue shows: a ledger order the venue does not rest left either
+    *unfunded* (its wallet lacked the funds when it landed) or *lost* (no explanation); an
+    order the ledger does not know is *adopted*. At any time
+    ``placed + adopted = resting + cancelled + filled + unfunded + lost``.
     """
 
-    def __init__(self) -> None:
-        """Create an empty ledger."""
+    def __init__(self, market: MarketSpec) -> None:
+        """Create an empty ledger for ``market`` (its lot sizes price the funds check)."""
+        self._market = market
         self._live: dict[_Key, int] = {}
         self.placed = 0
         self.cancelled = 0
         self.filled = 0
+        self.unfunded = 0
         self.lost = 0
         self.adopted = 0
 
@@ -117,36 +142,63 @@ class OrderLedger:
             key = (trade.maker_wallet, trade.taker_side.opposite, trade.price_lots)
             remaining = live.get(key)
             if remaining is None:
-                continue  # an adopted or already reconciled order: reconcile settles it
+                continue  # an order already cancelled in the ledger (filled while it landed)
             if remaining > trade.size_base_lots:
                 live[key] = remaining - trade.size_base_lots
             else:
                 del live[key]
                 self.filled += 1
 
-    def reconcile(self, orders: Sequence[OwnOrder]) -> list[str]:
-        """Bring the ledger in line with the venue's ``orders``; return one line per difference.
+    def reconcile(
+        self, orders: Sequence[OwnOrder], balances: Sequence[WalletBalance]
+    ) -> Reconciliation:
+        """Bring the ledger in line with the venue's ``orders`` and say what differed.
 
-        A resting order smaller than the ledger's (an unreported fill) or unknown to it is
-        adopted at the venue's size; a ledger order the venue does not rest is lost.
+        A resting order smaller than the ledger's is adopted quietly (a fill the ledger could
+        not attribute, or an entry the program shrank for short funds); a larger or unknown
+        one is a problem. A missing order is unfunded when its wallet's free funds in
+        ``balances`` cannot pay for it now, else lost.
         """
-        problems: list[str] = []
         venue: dict[_Key, int] = {}
         for order in orders:
             venue[(order.wallet, order.side, order.price_lots)] = order.size_base_lots
         live = self._live
+        problems: list[str] = []
         for key, size in venue.items():
             expected = live.get(key)
             if expected is None:
                 problems.append(f"unexpected {_describe(key)} x {size}")
                 self.adopted += 1
-            elif expected != size:
+            elif size > expected:
                 problems.append(f"{_describe(key)} rests {size}, ledger has {expected}")
             live[key] = size
-        for key in [key for key in live if key not in venue]:
-            problems.append(f"missing {_describe(key)} x {live.pop(key)}")
-            self.lost += 1
-        return problems
+        missing = [key for key in live if key not in venue]
+        unfunded = self._settle_missing(missing, balances, problems)
+        return Reconciliation(tuple(problems), tuple(unfunded))
+
+    def _settle_missing(
+        self, missing: list[_Key], balances: Sequence[WalletBalance], problems: list[str]
+    ) -> list[str]:
+        free = {b.wallet: (b.quote_free_native, b.base_free_native) for b in balances}
+        market = self._market
+        unfunded: list[str] = []
+        for key in missing:
+            size = self._live.pop(key)
+            wallet, side, price = key
+            quote_free, base_free = free.get(wallet, (0, 0))
+            is_short = (
+                quote_free < market.quote_native(price, size)
+                if side is Side.BID
+                else base_free < size * market.base_lot_size
+            )
+            line = f"missing {_describe(key)} x {size}"
+            if is_short:
+                unfunded.append(line)
+                self.unfunded += 1
+            else:
+                problems.append(line)
+                self.lost += 1
+        return unfunded
 
 
 def _describe(key: _Key) -> str:

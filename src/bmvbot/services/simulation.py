@@ -11,6 +11,7 @@ the wall clock), ``RealTimePacer`` waits for a clock that moves by itself.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -184,8 +185,9 @@ class SimulationSummary:
         tips_lamports, fees_lamports: what the bundles cost.
         dropped_orders: post-only orders the venue did not post (should be 0).
         self_trades: fills with the swarm on both sides (must be 0).
-        orders_placed, orders_cancelled, orders_filled, orders_lost: the order ledger's
-            counts (``placed = resting + cancelled + filled + lost``).
+        orders_placed, orders_cancelled, orders_filled, orders_unfunded, orders_lost: the
+            order ledger's counts (``placed = resting + cancelled + filled + unfunded +
+            lost`` when nothing rested at the start).
         orders_resting: swarm orders resting at the end.
         mismatches: ticks that found the book different from the last rebalance.
         one_sided_ns: time the swarm rested orders on one side only.
@@ -206,20 +208,21 @@ class SimulationSummary:
     rebalances: int
     rebalances_by_reason: Counts
     guard_triggers: Counts
-    bundles_sent: int
-    bundles_landed: int
-    tips_lamports: int
-    fees_lamports: int
-    dropped_orders: int
-    self_trades: int
-    orders_placed: int
-    orders_cancelled: int
-    orders_filled: int
-    orders_lost: int
-    orders_resting: int
     mismatches: int
     one_sided_ns: int
     empty_grid_ns: int
+    bundles_sent: int = 0
+    bundles_landed: int = 0
+    tips_lamports: int = 0
+    fees_lamports: int = 0
+    dropped_orders: int = 0
+    self_trades: int = 0
+    orders_placed: int = 0
+    orders_cancelled: int = 0
+    orders_filled: int = 0
+    orders_unfunded: int = 0
+    orders_lost: int = 0
+    orders_resting: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """Return the summary as JSON-ready plain values (counts as objects)."""
@@ -238,6 +241,29 @@ class SimulationResult:
     points: tuple[SimulationPoint, ...]
     summary: SimulationSummary
     state: TradingState
+
+
+def with_final_state(summary: SimulationSummary, state: TradingState) -> SimulationSummary:
+    """Return ``summary`` with the order, bundle and cost counters of a later ``state``.
+
+    For a run that did more after its last tick (the shutdown's cancel-all).
+    """
+    execution = state.execution
+    return dataclasses.replace(
+        summary,
+        bundles_sent=execution.bundles_sent,
+        bundles_landed=execution.bundles_landed,
+        tips_lamports=execution.tips_lamports,
+        fees_lamports=execution.fees_lamports,
+        dropped_orders=execution.dropped_orders,
+        self_trades=state.pnl.self_trades,
+        orders_placed=execution.orders_placed,
+        orders_cancelled=execution.orders_cancelled,
+        orders_filled=execution.orders_filled,
+        orders_unfunded=execution.orders_unfunded,
+        orders_lost=execution.orders_lost,
+        orders_resting=len(state.orders),
+    )
 
 
 @dataclass(slots=True)
@@ -283,7 +309,7 @@ class _Tracker:
 
     def summary(self, state: TradingState) -> SimulationSummary:
         pnl, execution = state.pnl, state.execution
-        return SimulationSummary(
+        summary = SimulationSummary(
             duration_ns=state.ts_ns - (self.start_ns or state.ts_ns),
             ticks=execution.ticks,
             fills=pnl.fills,
@@ -298,21 +324,11 @@ class _Tracker:
             rebalances=execution.rebalances,
             rebalances_by_reason=execution.rebalances_by_reason,
             guard_triggers=execution.guard_triggers,
-            bundles_sent=execution.bundles_sent,
-            bundles_landed=execution.bundles_landed,
-            tips_lamports=execution.tips_lamports,
-            fees_lamports=execution.fees_lamports,
-            dropped_orders=execution.dropped_orders,
-            self_trades=pnl.self_trades,
-            orders_placed=execution.orders_placed,
-            orders_cancelled=execution.orders_cancelled,
-            orders_filled=execution.orders_filled,
-            orders_lost=execution.orders_lost,
-            orders_resting=len(state.orders),
             mismatches=execution.mismatches,
             one_sided_ns=self.one_sided_ns,
             empty_grid_ns=self.empty_grid_ns,
         )
+        return with_final_state(summary, state)
 
 
 async def run_simulation(

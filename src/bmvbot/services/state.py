@@ -112,8 +112,12 @@ class ExecutionStats:
         orders_placed: orders sent in steps that landed.
         orders_cancelled: orders cancelled by a landed step or cancel-all.
         orders_filled: orders filled in full.
-        orders_lost: orders that left the book without a fill or cancel (must stay 0):
-            ``placed = resting + cancelled + filled + lost`` at every tick.
+        orders_unfunded: orders the program shrank away because their wallet's funds fell
+            short when they landed (fills during the landing delay).
+        orders_lost: orders that left the book without a fill, cancel or funds shortfall
+            (must stay 0).
+        orders_adopted: resting orders the service found but had not placed (at start).
+            ``placed + adopted = resting + cancelled + filled + unfunded + lost`` at every tick.
         skipped_crossing_levels: target levels left out because they would cross the
             external book (a post-only order there would be dropped).
         unplaced_levels: target levels no wallet could fund or hold, summed over rebalances.
@@ -137,7 +141,9 @@ class ExecutionStats:
     orders_placed: int = 0
     orders_cancelled: int = 0
     orders_filled: int = 0
+    orders_unfunded: int = 0
     orders_lost: int = 0
+    orders_adopted: int = 0
     skipped_crossing_levels: int = 0
     unplaced_levels: int = 0
     venue_errors: int = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,7 +25,13 @@ from bmvbot.core.guards import (
     is_material_change,
 )
 from bmvbot.core.pivot import PivotEngine
-from bmvbot.core.swarm import ReplacementPlan, allocate, plan_replacement
+from bmvbot.core.swarm import (
+    ReplacementPlan,
+    ReplacementStep,
+    StepKind,
+    allocate,
+    plan_replacement,
+)
 from bmvbot.core.treasury import bid_throttle_factor, throttle_grid_params
 from bmvbot.core.types import Grid, Lamports, WalletId
 from bmvbot.ports.clock import Clock
@@ -143,7 +150,7 @@ class TradingService:
         self._last_pivot: float | None = None
         self._last_rebalance_ns: int | None = None
         self._last_trade_price: int | None = None
-        self._ledger = OrderLedger()
+        self._ledger = OrderLedger(params.market)
         self._needs_repair = False
         self._repair_streak = 0
         self._view: MarketView | None = None
@@ -230,17 +237,20 @@ class TradingService:
             _log.warning("snapshot failed, tick skipped error=%s", error)
             return None
 
-    def _observe(self, snapshot: MarketSnapshot) -> MarketView:
+    def _observe(
+        self, snapshot: MarketSnapshot, landed: Sequence[ReplacementStep] = ()
+    ) -> MarketView:
+        # `landed`: the steps that just landed; the snapshot's fills came before them
         fills = self._portfolio.add_trades(snapshot.trades)
         self._add_to_pivot(snapshot.trades)
         if self._journal is not None:
             self._journal.add_trades(snapshot.trades)
+        self._check_landing(snapshot, fills, landed)
         view = MarketView.of(snapshot, self._params.grid.l2_scan_depth)
         price = market_price_lots(view.external, self._last_trade_price)
         view = view.with_market_price(price)
         if price is not None:
             self._portfolio.mark(round(price))
-        self._check_landing(snapshot, fills)
         self._view = view
         return view
 
@@ -251,19 +261,33 @@ class TradingService:
         if trades:
             self._last_trade_price = trades[-1].price_lots
 
-    def _check_landing(self, snapshot: MarketSnapshot, fills: list[MarketTrade]) -> None:
+    def _check_landing(
+        self,
+        snapshot: MarketSnapshot,
+        fills: list[MarketTrade],
+        landed: Sequence[ReplacementStep],
+    ) -> None:
         # every snapshot must show what the ledger expects: the landed steps minus the fills
         ledger = self._ledger
-        is_first = self._view is None
         ledger.add_fills(fills)
-        problems = ledger.reconcile(snapshot.orders)
-        if problems and not is_first:  # orders found at start are adopted quietly
-            self._counters.mismatches += 1
-            self._needs_repair = True
+        for step in landed:
+            ledger.replace(step.wallet, step.bids + step.asks)
+        found = ledger.reconcile(snapshot.orders, snapshot.balances)
+        if not found.should_repair or self._view is None:
+            return  # orders found at start are adopted quietly
+        self._counters.mismatches += 1
+        self._needs_repair = True
+        if found.problems:
             _log.warning(
-                "resting orders differ from the last rebalance count=%d first=%s",
-                len(problems),
-                problems[0],
+                "resting orders differ from the ledger count=%d first=%s",
+                len(found.problems),
+                found.problems[0],
+            )
+        else:
+            _log.info(
+                "orders not funded when they landed count=%d first=%s",
+                len(found.unfunded),
+                found.unfunded[0],
             )
 
     def _builder(self, view: MarketView) -> GridBuilder:
@@ -285,7 +309,10 @@ class TradingService:
     def _target(self, view: MarketView, pivot_lots: float) -> Grid:
         funds = side_funds(view.funds(self._params.market), self._params.swarm)
         grid = self._builder(view).build(pivot_lots, view.snapshot.book, view.resting, funds)
-        grid, skipped = skip_crossing_levels(grid, view.external)
+        guards = self._params.guards
+        band = guards.proximity_fraction if guards.is_proximity_enabled else 0.0
+        references = [p for p in (view.market_price_lots, self._last_trade_price) if p is not None]
+        grid, skipped = skip_crossing_levels(grid, view.external, references, band)
         self._counters.skipped_crossing_levels += skipped
         return grid
 
@@ -337,9 +364,10 @@ class TradingService:
             return None
         report = await self._execute(plan)
         if report is not None:
-            self._account(view, plan, report)
+            self._account(report)
             if report.status is not LandingStatus.FAILED:
                 self._mark_rebalanced(view.ts_ns, pivot_lots)
+            await self._after_landing(report, plan.steps)
         if self._journal is not None:
             self._journal.add_rebalance(view.ts_ns, reason, pivot_lots, target, report)
         _log.info(
@@ -366,12 +394,23 @@ class TradingService:
             _log.warning("rebalance not sent error=%s", error)
             return None
 
-    def _account(self, view: MarketView, plan: ReplacementPlan, report: ExecutionReport) -> None:
-        counters = self._counters
-        landed = set(report.landed_wallets)
-        for step in plan.steps:
-            if step.wallet in landed:
+    async def _after_landing(
+        self, report: ExecutionReport, steps: Sequence[ReplacementStep]
+    ) -> None:
+        # read the book right after landing: fills during the landing delay hit the old
+        # orders, then the landed steps replace them, and the venue must show the result
+        landed_wallets = set(report.landed_wallets)
+        landed = [step for step in steps if step.wallet in landed_wallets]
+        snapshot = await self._snapshot()
+        if snapshot is None:
+            for step in landed:
                 self._ledger.replace(step.wallet, step.bids + step.asks)
+            self._needs_repair = True
+            return
+        self._observe(snapshot, landed)
+
+    def _account(self, report: ExecutionReport) -> None:
+        counters = self._counters
         counters.bundles_sent += len(report.bundle_ids)
         counters.bundles_landed += _landed_bundles(report, self._tip)
         counters.transactions += report.transactions
@@ -402,14 +441,9 @@ class TradingService:
             VenueError: the venue could not cancel (see ``Venue.cancel_all``).
         """
         report = await self._venue.cancel_all(self._tip)
-        counters = self._counters
-        counters.bundles_sent += len(report.bundle_ids)
-        counters.bundles_landed += _landed_bundles(report, self._tip)
-        counters.transactions += report.transactions
-        counters.tips_lamports += report.tips_lamports
-        counters.fees_lamports += report.fees_lamports
-        for wallet in report.landed_wallets:
-            self._ledger.cancel_wallet(wallet)
+        self._account(report)
+        steps = [ReplacementStep(wallet, StepKind.CANCEL) for wallet in report.landed_wallets]
+        await self._after_landing(report, steps)
         self._needs_repair = False
         self._last_rebalance_ns = None
         _log.info("cancelled all orders status=%s", report.status.value)
@@ -418,11 +452,7 @@ class TradingService:
     async def shutdown(self) -> ExecutionReport:
         """Pause, cancel every resting order and take a last snapshot (clean stop)."""
         self.pause()
-        report = await self.cancel_all()
-        snapshot = await self._snapshot()
-        if snapshot is not None:
-            self._observe(snapshot)
-        return report
+        return await self.cancel_all()
 
     @property
     def execution(self) -> ExecutionStats:
@@ -446,7 +476,9 @@ class TradingService:
             orders_placed=self._ledger.placed,
             orders_cancelled=self._ledger.cancelled,
             orders_filled=self._ledger.filled,
+            orders_unfunded=self._ledger.unfunded,
             orders_lost=self._ledger.lost,
+            orders_adopted=self._ledger.adopted,
             skipped_crossing_levels=c.skipped_crossing_levels,
             unplaced_levels=c.unplaced_levels,
             venue_errors=c.venue_errors,
