@@ -22,6 +22,7 @@ from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError
 from bmvbot.openbook import instructions as ix
+from bmvbot.openbook import pda
 from bmvbot.openbook.accounts import account_summary, decode_account
 from bmvbot.openbook.args import CreateMarketArgs, NameArgs
 from bmvbot.openbook.bookside import (
@@ -43,7 +44,7 @@ from bmvbot.openbook.event_heap import (
 from bmvbot.openbook.events import decode_cpi_event, decode_event, decode_return_data, encode_event
 from bmvbot.openbook.ids import EVENT_IX_TAG, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.jsonio import args_from_json, to_json
-from bmvbot.openbook.market import Market, encode_market, new_market
+from bmvbot.openbook.market import Market, decode_market, encode_market, new_market
 from bmvbot.openbook.open_orders import (
     OpenOrdersAccount,
     OpenOrdersIndexer,
@@ -634,3 +635,25 @@ def test_golden_created_accounts_match_new_account_constructors(trace_name: str)
             ooa = _req(named, "open_orders_account")
             assert encode_open_orders_account(account) == _post_state(step, ooa), step["name"]
             assert indexer.addresses[-1] == ooa
+
+
+@pytest.mark.parametrize("trace_name", trace_names())
+def test_golden_market_keys_from_decoded_market_match_trace_meta(trace_name: str) -> None:
+    trace = load_trace(trace_name)
+    last = {s["pubkey"]: s for s in snapshots(trace) if s.get("exists")}
+    for entry in trace["meta"]["markets"]:
+        market = decode_market(raw_data(last[entry["market"]]))
+        keys = ix.MarketKeys.from_market(Pubkey.from_string(entry["market"]), market)
+        assert str(keys.bids) == entry["bids"]
+        assert str(keys.asks) == entry["asks"]
+        assert str(keys.event_heap) == entry["event_heap"]
+        assert str(keys.market_authority) == entry["market_authority"]
+        assert str(keys.base_vault) == entry["base_vault"]
+        assert str(keys.quote_vault) == entry["quote_vault"]
+        params = entry["params"]
+        for admin in ("open_orders_admin", "consume_events_admin", "close_market_admin"):
+            value = getattr(keys, admin)
+            assert (None if value is None else str(value)) == params[admin]
+        base_mint = Pubkey.from_string(params["base_mint"])
+        assert str(pda.market_vault(keys.market, base_mint)) == entry["base_vault"]
+        assert str(pda.event_authority()) == entry["event_authority"]

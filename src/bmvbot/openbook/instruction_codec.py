@@ -29,6 +29,7 @@ from bmvbot.openbook.layouts import (
     ARGS_BY_INSTRUCTION,
     INSTRUCTION_LAYOUTS,
 )
+from bmvbot.openbook.market import Market
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,27 @@ class MarketKeys:
     consume_events_admin: Pubkey | None = None
     close_market_admin: Pubkey | None = None
     program_id: Pubkey = OPENBOOK_PROGRAM_ID
+
+    @classmethod
+    def from_market(
+        cls, market: Pubkey, account: Market, program_id: Pubkey = OPENBOOK_PROGRAM_ID
+    ) -> MarketKeys:
+        """Return the keys of ``market`` as its decoded account lists them."""
+        return cls(
+            market=market,
+            bids=account.bids,
+            asks=account.asks,
+            event_heap=account.event_heap,
+            market_authority=account.market_authority,
+            base_vault=account.market_base_vault,
+            quote_vault=account.market_quote_vault,
+            oracle_a=account.oracle_a,
+            oracle_b=account.oracle_b,
+            open_orders_admin=account.open_orders_admin,
+            consume_events_admin=account.consume_events_admin,
+            close_market_admin=account.close_market_admin,
+            program_id=program_id,
+        )
 
     def vault(self, side: Side) -> Pubkey:
         """Return the vault a ``place_order`` on ``side`` pays into (bid: quote, ask: base)."""
