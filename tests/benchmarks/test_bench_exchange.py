@@ -1,7 +1,9 @@
 """Throughput of the exchange model: a place + cancel + match mix on a deep book.
 
 Run: ``.venv/bin/pytest tests/benchmarks/test_bench_exchange.py --benchmark-enable``.
-One round is ``OPS_PER_ROUND`` instructions; ops/s = OPS_PER_ROUND / mean round time.
+One round runs ``OPS_PER_ROUND`` planned instructions (about 60 % post-only maker placements,
+15 % cancels, 25 % crossing IOC takers filling 1-3 makers each) plus the consume_events cranks
+they need (reported as ``instructions_per_round``); ops/s = instructions_per_round / mean.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ExchangeWorkload:
             self.exchange.create_open_orders_indexer(owner)
             account_id = self.exchange.create_open_orders_account(owner, "market", "bench")
             self.accounts.append((owner, account_id, f"{owner}.base", f"{owner}.quote"))
+        self.account_ids = [account_id for _, account_id, _, _ in self.accounts]
         self.resting: list[list[int]] = [[] for _ in range(MAKERS)]
         self.now_s = 2
 
@@ -86,9 +89,7 @@ class ExchangeWorkload:
         self.exchange.place_order(owner, account_id, args, token, self.now_s)
 
     def crank(self) -> None:
-        market = self.exchange.markets["market"]
-        owners = {event.owner for _, event in market.event_heap}
-        self.exchange.consume_events("market", 8, sorted(owners))
+        self.exchange.consume_events("market", 8, self.account_ids)
 
     def plan(self, operations: int) -> list[tuple[int, int]]:
         """Draw the operation sequence up front: (kind, actor); 0 maker, 1 taker, 2 crank."""
@@ -132,6 +133,7 @@ def test_bench_exchange_place_cancel_match_mix(benchmark: BenchmarkFixture) -> N
 
     done = benchmark(workload.run, plan)
 
+    benchmark.extra_info["instructions_per_round"] = done
     assert done >= OPS_PER_ROUND
     market = workload.exchange.markets["market"]
     best_bid = market.bids.best_price(workload.now_s)

@@ -116,13 +116,7 @@ class BookSide:
 
     def insert(self, order: RestingOrder) -> None:
         """Add ``order`` behind the orders already resting at its price."""
-        price = order.price_lots
-        level = self.levels.get(price)
-        if level is None:
-            level = deque()
-            self.levels[price] = level
-            bisect.insort(self.prices, price)
-        level.append(order)
+        self._level(order.price_lots).append(order)
         self.by_id[order.order_id] = order
         if order.time_in_force:
             self.expiring[order.order_id] = order
@@ -178,14 +172,16 @@ class BookSide:
                 order.quantity = value
         self.bump_index = bump_index
 
-    def _reinsert(self, order: RestingOrder, index: int) -> None:
-        price = order.price_lots
+    def _level(self, price: int) -> deque[RestingOrder]:
         level = self.levels.get(price)
         if level is None:
             level = deque()
             self.levels[price] = level
             bisect.insort(self.prices, price)
-        level.insert(index, order)
+        return level
+
+    def _reinsert(self, order: RestingOrder, index: int) -> None:
+        self._level(order.price_lots).insert(index, order)
         self.by_id[order.order_id] = order
         if order.time_in_force:
             self.expiring[order.order_id] = order

@@ -258,18 +258,16 @@ def new_order(
     matcher = _Matcher(market, taker, owner, remaining)
     walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
     remaining_base, remaining_quote, decremented, rebates, may_post = walk
-    taken = _account_taker(
-        market,
-        order,
-        matcher,
-        max_base - remaining_base,
-        max_quote - remaining_quote,
-        decremented,
-        rebates,
-    )
-    total_base_taken, total_quote_taken, taker_fees, referrer_amount = taken
+    total_base_taken = max_base - remaining_base
+    total_quote_taken = max_quote - remaining_quote
+    taker_fees = referrer_amount = 0
+    if total_base_taken or total_quote_taken:
+        taker_fees, referrer_amount = _account_taker(
+            market, order, matcher, total_base_taken, total_quote_taken, decremented, rebates
+        )
     budget = order.max_quote_lots_including_fees - total_quote_taken - taker_fees
-    budget -= maker_fees_ceil(budget, market.maker_fee) if budget > 0 else 0
+    if budget > 0 and market.maker_fee > 0:
+        budget -= maker_fees_ceil(budget, market.maker_fee)
     book_quantity = min(remaining_base, _trunc_div(budget, price))
     posted = 0
     maker_fees = 0
@@ -394,29 +392,29 @@ def _account_taker(
     quote_taken: int,
     decremented: int,
     rebates: int,
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int]:
+    # the taker's side of the trade is booked at once; makers learn of it through events
     taker_fees = 0
     referrer_amount = 0
-    if quote_taken > 0 or base_taken > 0:
-        base_native = base_taken * market.base_lot_size
-        quote_native = quote_taken * market.quote_lot_size
-        quote_without_self = (quote_taken - decremented) * market.quote_lot_size
-        if quote_without_self > 0:
-            taker_fees = taker_fees_ceil(quote_without_self, market.taker_fee)
-            referrer_amount = taker_fees - rebates
-            market.fees_accrued += referrer_amount
-        taker = matcher.taker
-        if taker is not None:
-            if order.side is Side.BID:
-                taker.base_free_native += base_native
-            else:
-                taker.quote_free_native += quote_native - taker_fees
-            taker.taker_volume += quote_native
-            taker.referrer_rebates_available += referrer_amount
-            market.referrer_rebates_accrued += referrer_amount
+    base_native = base_taken * market.base_lot_size
+    quote_native = quote_taken * market.quote_lot_size
+    quote_without_self = (quote_taken - decremented) * market.quote_lot_size
+    if quote_without_self > 0:
+        taker_fees = taker_fees_ceil(quote_without_self, market.taker_fee)
+        referrer_amount = taker_fees - rebates
+        market.fees_accrued += referrer_amount
+    taker = matcher.taker
+    if taker is not None:
+        if order.side is _BID:
+            taker.base_free_native += base_native
         else:
-            market.taker_volume_wo_oo += quote_native
-    return base_taken, quote_taken, taker_fees, referrer_amount
+            taker.quote_free_native += quote_native - taker_fees
+        taker.taker_volume += quote_native
+        taker.referrer_rebates_available += referrer_amount
+        market.referrer_rebates_accrued += referrer_amount
+    else:
+        market.taker_volume_wo_oo += quote_native
+    return taker_fees, referrer_amount
 
 
 def _post(
@@ -489,17 +487,18 @@ def cancel_all(market: Market, account: OpenOrdersAccount, side: Side | None, li
             continue
         if limit == 0:
             break
-        book = market.book_side(entry.side)
-        order = book.by_id.get(entry.order_id)
+        order = market.book_side(entry.side).by_id.get(entry.order_id)
         if order is not None:
-            book.remove(order)
-            account.cancel_order(
-                order.owner_slot,
-                order.quantity,
-                market.base_lot_size,
-                market.quote_lot_size,
-                market.maker_fee,
-            )
-            total += order.quantity
+            total += cancel_resting(market, account, order)
         limit -= 1
     return total
+
+
+def cancel_resting(market: Market, account: OpenOrdersAccount, order: RestingOrder) -> int:
+    """Take ``order`` off the book into ``account``'s free balances; return its base lots."""
+    market.book_side(order.side).remove(order)
+    account.cancel_order(
+        order.owner_slot, order.quantity, market.base_lot_size, market.quote_lot_size,
+        market.maker_fee,
+    )  # fmt: skip
+    return order.quantity

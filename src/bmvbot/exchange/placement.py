@@ -21,6 +21,7 @@ from bmvbot.exchange.market import Market
 from bmvbot.exchange.matching import (
     NewOrder,
     cancel_all,
+    cancel_resting,
     new_order,
 )
 from bmvbot.exchange.open_orders import (
@@ -415,22 +416,13 @@ class PlacementInstructions(ExchangeState):
         entry = account.slots[slot]
         if entry is None:
             raise KeyError(slot)
-        book = market.book_side(entry.side)
-        order = book.by_id.get(entry.order_id)
+        order = market.book_side(entry.side).by_id.get(entry.order_id)
         if order is None:
             raise openbook_error(
                 OpenBookErrorCode.ORDER_ID_NOT_FOUND,
                 f"order {entry.order_id} is no longer on the book (filled or expired)",
             )
-        book.remove(order)
-        account.cancel_order(
-            order.owner_slot,
-            order.quantity,
-            market.base_lot_size,
-            market.quote_lot_size,
-            market.maker_fee,
-        )
-        return order.quantity
+        return cancel_resting(market, account, order)
 
     def cancel_all_orders(
         self, signer: str, account_id: str, side: Side | None = None, limit: int = 255
