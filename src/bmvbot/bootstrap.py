@@ -291,7 +291,7 @@ async def open_run_stores(*, is_enabled: bool) -> AsyncIterator[Stores | None]:
     try:
         database = await PostgresDatabase.open(store_settings())
     except (StoreError, ConfigError) as error:
-        _log.warning("database unavailable, running without recording error=%s", error)
+        _log.warning("database unavailable, running without recording", extra={"error": str(error)})
         yield None
         return
     try:

@@ -23,9 +23,10 @@ from pathlib import Path
 from rich.console import Console
 
 from bmvbot import bootstrap
-from bmvbot.cli.terminal import LiveView, LogLineView, configure_logging
+from bmvbot.cli.terminal import LiveView, LogLineView
 from bmvbot.core.errors import ConfigError, StoreError
 from bmvbot.core.types import NS_PER_S, MarketSpec
+from bmvbot.logsetup import configure_logging
 from bmvbot.services.journal import TradingJournal
 from bmvbot.services.simulation import SimulationResult, run_simulation, with_final_state
 from bmvbot.services.state import TradingState
@@ -76,7 +77,7 @@ def run_command(args: argparse.Namespace) -> int:
     view_kind = args.view
     if view_kind == "auto":
         view_kind = "live" if sys.stdout.isatty() else "lines"
-    configure_logging(logging.WARNING if view_kind == "live" else logging.INFO)
+    configure_logging("WARNING" if view_kind == "live" else "INFO")
     settings = load_settings(config_path(args.config))
     if args.duration is not None and args.duration < 0:
         raise ConfigError(f"--duration must be >= 0, was {args.duration}", key="duration")
@@ -137,7 +138,7 @@ async def _flush(journal: TradingJournal) -> None:
     try:
         await asyncio.wait_for(journal.flush(), JOURNAL_FLUSH_TIMEOUT_S)
     except (TimeoutError, StoreError) as error:
-        _log.warning("records not written pending=%d error=%s", journal.pending, error)
+        _log.warning("records not written", extra={"pending": journal.pending, "error": str(error)})
 
 
 def _view(kind: str, market: MarketSpec) -> LiveView | LogLineView | _NoView:

@@ -3,13 +3,10 @@
 ``LiveView`` renders a ``TradingState`` (market, grid with the wallet of each level, inventory
 per wallet, PnL, fills, guards, bundles, tips) at most ``refresh_per_second`` times a second;
 ``LogLineView`` writes one ``key=value`` line every few seconds when stdout is not a terminal.
-``configure_logging`` sets up structured ``key=value`` log lines on stderr.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 import time
 from datetime import UTC, datetime
 from typing import TextIO
@@ -31,37 +28,6 @@ def iso_time(ts_ns: int) -> str:
     """Return ``ts_ns`` as an ISO-8601 UTC time to the millisecond."""
     moment = datetime.fromtimestamp(ts_ns / NS_PER_S, tz=UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class KeyValueFormatter(logging.Formatter):
-    """Format a record as ``ts=... level=... logger=... msg`` (messages carry key=value)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Return one line for ``record``."""
-        ts = iso_time(int(record.created * NS_PER_S))
-        line = (
-            f"ts={ts} level={record.levelname.lower()} logger={record.name} {record.getMessage()}"
-        )
-        if record.exc_info:
-            line += " exception=" + repr(self.formatException(record.exc_info))
-        return line
-
-
-class _CurrentStderrHandler(logging.StreamHandler[TextIO]):
-    # follow sys.stderr at each record: the live view redirects it while it runs
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
-
-
-def configure_logging(level: int) -> None:
-    """Send bmvbot's logs to stderr as key=value lines at ``level``."""
-    handler = _CurrentStderrHandler()
-    handler.setFormatter(KeyValueFormatter())
-    root = logging.getLogger("bmvbot")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
 
 
 def _price(market: MarketSpec, price_lots: float | None) -> str:

@@ -143,6 +143,6 @@ class TradingJournal:
             try:
                 await self.flush()
             except RetryableStoreError as error:
-                _log.warning("store unreachable, will retry error=%s", error)
+                _log.warning("store unreachable, will retry", extra={"error": str(error)})
                 await asyncio.sleep(self._retry_s)
                 self._wakeup.set()

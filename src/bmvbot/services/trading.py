@@ -234,7 +234,7 @@ class TradingService:
             return await self._venue.snapshot()
         except RetryableVenueError as error:
             self._counters.venue_errors += 1
-            _log.warning("snapshot failed, tick skipped error=%s", error)
+            _log.warning("snapshot failed, tick skipped", extra={"error": str(error)})
             return None
 
     def _observe(
@@ -279,15 +279,13 @@ class TradingService:
         self._needs_repair = True
         if found.problems:
             _log.warning(
-                "resting orders differ from the ledger count=%d first=%s",
-                len(found.problems),
-                found.problems[0],
+                "resting orders differ from the ledger",
+                extra={"count": len(found.problems), "first": found.problems[0]},
             )
         else:
             _log.info(
-                "orders not funded when they landed count=%d first=%s",
-                len(found.unfunded),
-                found.unfunded[0],
+                "orders not funded when they landed",
+                extra={"count": len(found.unfunded), "first": found.unfunded[0]},
             )
 
     def _builder(self, view: MarketView) -> GridBuilder:
@@ -371,11 +369,13 @@ class TradingService:
         if self._journal is not None:
             self._journal.add_rebalance(view.ts_ns, reason, pivot_lots, target, report)
         _log.info(
-            "rebalance reason=%s pivot_lots=%.2f steps=%d status=%s",
-            reason,
-            pivot_lots,
-            len(plan.steps),
-            "error" if report is None else report.status.value,
+            "rebalance",
+            extra={
+                "reason": reason,
+                "pivot_lots": round(pivot_lots, 2),
+                "steps": len(plan.steps),
+                "status": "not_sent" if report is None else report.status.value,
+            },
         )
         return report
 
@@ -391,7 +391,7 @@ class TradingService:
             self._counters.venue_errors += 1
             self._counters.failed_rebalances += 1
             self._needs_repair = True
-            _log.warning("rebalance not sent error=%s", error)
+            _log.warning("rebalance not sent", extra={"error": str(error)})
             return None
 
     async def _after_landing(
@@ -424,7 +424,7 @@ class TradingService:
         if report.status is not LandingStatus.LANDED:
             self._needs_repair = True
         if report.dropped_orders:
-            _log.error("venue dropped post-only orders count=%d", report.dropped_orders)
+            _log.error("venue dropped post-only orders", extra={"count": report.dropped_orders})
 
     def pause(self) -> None:
         """Stop placing orders from the next tick on (resting orders stay; see ``cancel_all``)."""
@@ -446,7 +446,7 @@ class TradingService:
         await self._after_landing(report, steps)
         self._needs_repair = False
         self._last_rebalance_ns = None
-        _log.info("cancelled all orders status=%s", report.status.value)
+        _log.info("cancelled all orders", extra={"status": report.status.value})
         return report
 
     async def shutdown(self) -> ExecutionReport:
