@@ -63,8 +63,9 @@ class Rounding(enum.Enum):
 def quantize(value: float, rounding: Rounding) -> int:
     """Return ``value`` rounded to an integer in the given direction.
 
-    The one place floats come back to integers. A tiny relative tolerance (1e-9) keeps values
-    that are integral up to float noise (``2.9999999999``) from being pushed a whole unit away.
+    The one place floats come back to integers. A tiny tolerance (1e-9 relative, at most 1e-6
+    absolute) keeps values that are integral up to float noise (``2.9999999999``) from being
+    pushed a whole unit away.
 
     Raises:
         InvariantError: ``value`` is NaN or infinite.
@@ -72,7 +73,9 @@ def quantize(value: float, rounding: Rounding) -> int:
     if not math.isfinite(value):
         raise InvariantError(f"cannot quantize a non-finite value, was {value!r}")
     nearest = round(value)
-    if abs(value - nearest) <= 1e-9 * max(1.0, abs(value)):
+    # the allowance is relative for small values but capped at 1e-6 of a unit, so that a large
+    # value never rounds the wrong way (1e-9 * 2e9 would already be a whole unit)
+    if abs(value - nearest) <= min(1e-9 * max(1.0, abs(value)), 1e-6):
         return int(nearest)
     if rounding is Rounding.DOWN:
         return math.floor(value)

@@ -11,6 +11,11 @@ def test_quantize_integral_float_noise_stays_put() -> None:
     assert quantize(3.0000000000001, Rounding.UP) == 3
 
 
+def test_quantize_large_values_never_round_the_wrong_way() -> None:
+    assert quantize(2e9 + 0.7, Rounding.DOWN) == 2_000_000_000
+    assert quantize(2e9 + 0.3, Rounding.UP) == 2_000_000_001
+
+
 def test_quantize_directions_round_to_the_asked_side() -> None:
     assert quantize(2.4, Rounding.DOWN) == 2
     assert quantize(2.4, Rounding.UP) == 3
