@@ -412,6 +412,7 @@ def test_golden_instructions_reencode_to_recorded_bytes_and_metas(trace_name: st
         assert built.program_id == OPENBOOK_PROGRAM_ID
         assert bytes(built.data).hex() == instruction["data_hex"], where
         assert metas_json(built) == recorded_metas(instruction), where
+        assert ix.account_flag_violations(instruction["name"], built.accounts) == [], where
         checked += 1
     assert checked > 0
 

@@ -190,3 +190,37 @@ def check_name_length(name: object, max_bytes: int) -> None:
         raise CodecError(
             f"name must be at most {max_bytes} UTF-8 bytes, was {len(name.encode())}: {name!r}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFlagViolation:
+    """An account sent without a flag its slot requires (``problem``: "signer" or "writable")."""
+
+    index: int
+    name: str
+    problem: str
+
+
+def account_flag_violations(
+    name: str, metas: Sequence[AccountMeta], program_id: Pubkey = OPENBOOK_PROGRAM_ID
+) -> list[AccountFlagViolation]:
+    """Return, in account order, every slot of ``name`` whose flags are short of the layout's.
+
+    An absent optional account (the program id in its slot) needs no flag. Remaining accounts
+    are not checked. The program reports the first one (Anchor 3010 AccountNotSigner, 2000
+    ConstraintMut); mapping to codes is left to the caller.
+
+    Raises:
+        CodecError: unknown instruction, or fewer accounts than the layout needs.
+    """
+    named, _ = named_accounts(name, [meta.pubkey for meta in metas], program_id)
+    violations = []
+    for index, spec in enumerate(INSTRUCTION_LAYOUTS[name].accounts):
+        if named[spec.name] is None:
+            continue
+        meta = metas[index]
+        if spec.is_signer and not meta.is_signer:
+            violations.append(AccountFlagViolation(index, spec.name, "signer"))
+        if spec.is_writable and not meta.is_writable:
+            violations.append(AccountFlagViolation(index, spec.name, "writable"))
+    return violations

@@ -46,8 +46,10 @@ from bmvbot.openbook.ids import (
     TOKEN_PROGRAM_ID,
 )
 from bmvbot.openbook.instruction_codec import (
+    AccountFlagViolation,
     DecodedInstruction,
     MarketKeys,
+    account_flag_violations,
     build_instruction,
     check_name_length,
     decode_instruction,
@@ -57,10 +59,12 @@ from bmvbot.openbook.instruction_codec import (
 from bmvbot.openbook.layouts import AccountSpec, InstructionLayout
 
 __all__ = [
+    "AccountFlagViolation",
     "AccountSpec",
     "DecodedInstruction",
     "InstructionLayout",
     "MarketKeys",
+    "account_flag_violations",
     "cancel_all_and_place_orders",
     "cancel_all_orders",
     "cancel_order",

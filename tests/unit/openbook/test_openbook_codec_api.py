@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 
+from solders.instruction import AccountMeta
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
@@ -250,3 +251,26 @@ def test_to_json_renders_keys_enums_and_u128_fields() -> None:
         "owner": str(key(1)),
         "n": [1, None],
     }
+
+
+def test_account_flag_violations_reports_missing_signer_and_writable() -> None:
+    built = ix.settle_funds(
+        MARKET_KEYS,
+        owner=key(1),
+        penalty_payer=key(1),
+        open_orders_account=key(8),
+        user_base_account=key(9),
+        user_quote_account=key(10),
+    )
+    assert ix.account_flag_violations("settle_funds", built.accounts) == []
+    metas = list(built.accounts)
+    metas[0] = AccountMeta(key(1), is_signer=True, is_writable=False)  # read-only owner
+    metas[2] = AccountMeta(key(8), is_signer=False, is_writable=False)
+    assert ix.account_flag_violations("settle_funds", metas) == [
+        ix.AccountFlagViolation(0, "owner", "writable"),
+        ix.AccountFlagViolation(2, "open_orders_account", "writable"),
+    ]
+    metas[1] = AccountMeta(key(1), is_signer=False, is_writable=True)
+    assert ix.account_flag_violations("settle_funds", metas)[1] == ix.AccountFlagViolation(
+        1, "penalty_payer", "signer"
+    )
