@@ -19,4 +19,29 @@ Modules:
     jsonio: JSON rendering of codec values and parsing of recorded instruction arguments.
 
 Every malformed input raises ``bmvbot.core.errors.CodecError``.
+
+Typical use (planner and market data)::
+
+    from bmvbot.openbook import instructions as ix
+    from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
+    from bmvbot.openbook.bookside import read_levels
+    from bmvbot.openbook.market import decode_market
+
+    keys = ix.MarketKeys.from_market(market_pubkey, decode_market(market_data))
+    args = PlaceOrdersArgs(
+        PlaceOrderType.POST_ONLY,
+        bids=(PlaceMultipleOrdersArgs(price_lots=9_990, max_quote_lots_including_fees=99_900),),
+        asks=(PlaceMultipleOrdersArgs(price_lots=10_010, max_quote_lots_including_fees=100_100),),
+        limit=10,
+    )
+    instruction = ix.cancel_all_and_place_orders(
+        keys, signer=wallet, open_orders_account=ooa, user_base_account=base_ata,
+        user_quote_account=quote_ata, args=args,
+    )
+    best_bids = read_levels(bids_account_data, depth=10, now_ts=now_s)
+
+An emulator decodes with ``ix.decode_instruction`` / ``ix.named_accounts`` /
+``ix.account_flag_violations`` and writes accounts with ``market.encode_market``,
+``open_orders.encode_open_orders_account``, ``order_tree.BookSideEditor`` +
+``bookside.encode_bookside`` and ``event_heap.EventHeapEditor`` + ``encode_event_heap``.
 """
