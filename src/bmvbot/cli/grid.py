@@ -9,9 +9,10 @@ tokens), each side a list of ``[price, size]`` pairs in any order::
 
     {"bids": [[1.244, 120.0], [1.24, 25000.0]], "asks": [[1.256, 90.0]]}
 
-Prices are rounded to the nearest tick and sizes to the nearest lot; pairs on one tick are
-summed. The preview assumes every wallet holds enough funds; only OpenOrders slots limit the
-allocation, and a level no wallet can take is shown as unplaced.
+Prices are rounded to the nearest tick and sizes to the nearest lot (a pair below one tick
+or one lot is refused); pairs on one tick are summed. The preview assumes every wallet holds
+enough funds; only OpenOrders slots limit the allocation, and a level no wallet can take is
+shown as unplaced.
 """
 
 from __future__ import annotations
@@ -76,14 +77,21 @@ def _pairs(data: dict[str, Any], side: str, path: Path) -> list[tuple[float, flo
 
 
 def _side_levels(
-    pairs: list[tuple[float, float]], market: MarketSpec, side: Side
+    pairs: list[tuple[float, float]], market: MarketSpec, side: Side, path: Path
 ) -> tuple[BookLevel, ...]:
     sizes: dict[int, int] = {}
-    for price_ui, size_ui in pairs:
+    name = f"{side.name.lower()}s"
+    for index, (price_ui, size_ui) in enumerate(pairs):
         price = market.price_to_lots(price_ui, Rounding.NEAREST)
         size = market.size_to_lots(size_ui, Rounding.NEAREST)
-        if price > 0 and size > 0:
-            sizes[price] = sizes.get(price, 0) + size
+        if price < 1 or size < 1:
+            raise _fail(
+                f"--book {path}: {name}[{index}] is below one tick "
+                f"({ui_number(market.ui_per_price_lot)}) or one lot "
+                f"({ui_number(market.ui_per_base_lot)}) of this market, was "
+                f"[{ui_number(price_ui)}, {ui_number(size_ui)}]"
+            )
+        sizes[price] = sizes.get(price, 0) + size
     ordered = sorted(sizes, reverse=side is Side.BID)
     return tuple(BookLevel(PriceLots(p), BaseLots(sizes[p])) for p in ordered)
 
@@ -103,8 +111,8 @@ def read_book_snapshot(path: Path, market: MarketSpec) -> L2Snapshot:
     if not isinstance(data, dict) or not set(data) <= {"bids", "asks"}:
         raise _fail(f'--book {path} must be an object with "bids" and "asks" lists')
     return L2Snapshot(
-        bids=_side_levels(_pairs(data, "bids", path), market, Side.BID),
-        asks=_side_levels(_pairs(data, "asks", path), market, Side.ASK),
+        bids=_side_levels(_pairs(data, "bids", path), market, Side.BID, path),
+        asks=_side_levels(_pairs(data, "asks", path), market, Side.ASK, path),
     )
 
 

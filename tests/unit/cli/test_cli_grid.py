@@ -152,6 +152,8 @@ def test_grid_bad_config_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         ('{"bids": [[1.2]]}', "bids[0] must be [price, size]"),
         ('{"asks": [[1.2, -3]]}', "asks[0] must be [price, size] with two numbers > 0"),
         ('{"asks": [[1.2, true]]}', "asks[0] must be"),
+        ('{"bids": [[1.2, 1], [0.0000001, 5]]}', "bids[1] is below one tick (0.000001) or one lot"),
+        ('{"asks": [[1.2, 0.0001]]}', "was [1.2, 0.0001]"),
     ],
 )
 def test_book_snapshot_malformed_is_refused(tmp_path: Path, content: str, needle: str) -> None:
