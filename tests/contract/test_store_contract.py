@@ -7,6 +7,7 @@ The ``stores`` fixture yields the in-memory stores, PostgreSQL on the embedded s
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -381,3 +382,60 @@ async def test_state_grid_and_documents_survive_overwrite(stores: Stores) -> Non
 async def test_state_malformed_json_fatal(stores: Stores) -> None:
     with pytest.raises(FatalStoreError, match="key=cursor"):
         await stores.state.put_state("cursor", "{not json", T0_NS)
+
+
+def reference_buckets(
+    trades: list[TradeRecord], start_ns: int, through_ns: int
+) -> list[tuple[int, int, int, int, int]]:
+    sums: dict[int, list[int]] = {}
+    for t in trades:
+        ts_ns = t.ts_ns - t.ts_ns % 1_000
+        if start_ns < ts_ns <= through_ns:
+            entry = sums.setdefault(ts_ns - ts_ns % MINUTE_NS, [0, 0, 0, 0])
+            entry[0] += t.size_base_lots
+            entry[1] += t.price_lots * t.size_base_lots
+            entry[2] += 1
+            entry[3] = max(entry[3], ts_ns)
+    return [(minute, *values) for minute, values in sorted(sums.items())]  # type: ignore[misc]
+
+
+@pytest.mark.asyncio
+async def test_pivot_inputs_random_windows_match_trade_by_trade_sums(stores: Stores) -> None:
+    rng = random.Random(20260101)
+    span_ns = 6 * 60 * MINUTE_NS
+    trades = [
+        trade(
+            i,
+            T0_NS + rng.randrange(span_ns),
+            price_lots=rng.randint(1, 10_000),
+            size_base_lots=rng.randint(1, 1_000),
+        )
+        for i in range(2_000)
+    ]
+    for start in range(0, len(trades), 700):
+        await stores.trades.add_trades(trades[start : start + 700])
+
+    for _ in range(30):
+        now_ns = T0_NS + rng.randrange(span_ns + MINUTE_NS)
+        lookback_ns = rng.randrange(1, span_ns)
+        dedup_ns = rng.choice([0, rng.randrange(1, 90 * MINUTE_NS)])
+        inputs = await stores.trades.pivot_inputs(MARKET, now_ns, lookback_ns, dedup_ns)
+
+        got = [
+            (
+                b.minute_start_ns,
+                b.volume_base_lots,
+                b.quote_volume_lots,
+                b.trade_count,
+                b.last_ts_ns,
+            )
+            for b in inputs.buckets
+        ]
+        expected = reference_buckets(trades, inputs.start_ns, inputs.aggregated_through_ns)
+        recent = sorted(
+            (t.ts_ns - t.ts_ns % 1_000, t.key)
+            for t in trades
+            if inputs.aggregated_through_ns < t.ts_ns - t.ts_ns % 1_000 <= now_ns
+        )
+        assert got == expected
+        assert [t.key for t in inputs.recent_trades] == [key for _, key in recent]

@@ -45,12 +45,6 @@ trades_history = Table(
     Column("ts", DateTime(timezone=True), nullable=False),
     UniqueConstraint("market", "tx_signature", "event_seq", name="trades_history_trade_key"),
     Index("trades_history_ts_id", "ts", "id"),
-    Index(
-        "trades_history_market_ts",
-        "market",
-        "ts",
-        postgresql_include=["price_lots", "size_base_lots"],
-    ),
 )
 
 price_history = Table(

@@ -40,12 +40,6 @@ def _create_trades() -> None:
         sa.CheckConstraint("price_lots > 0 AND size_base_lots > 0", name="trades_history_positive"),
     )
     op.create_index("trades_history_ts_id", "trades_history", ["ts", "id"])
-    op.create_index(
-        "trades_history_market_ts",
-        "trades_history",
-        ["market", "ts"],
-        postgresql_include=["price_lots", "size_base_lots"],
-    )
     op.create_table(
         "price_history",
         sa.Column("market", sa.Text, primary_key=True),
