@@ -41,7 +41,13 @@ from bmvbot.openbook.event_heap import (
     empty_event_heap,
     encode_event_heap,
 )
-from bmvbot.openbook.events import decode_cpi_event, decode_event, decode_return_data, encode_event
+from bmvbot.openbook.events import (
+    decode_cpi_event,
+    decode_event,
+    decode_return_data,
+    encode_cpi_event,
+    encode_event,
+)
 from bmvbot.openbook.ids import EVENT_IX_TAG, OPENBOOK_PROGRAM_ID
 from bmvbot.openbook.jsonio import args_from_json, to_json
 from bmvbot.openbook.market import Market, decode_market, encode_market, new_market
@@ -54,7 +60,14 @@ from bmvbot.openbook.open_orders import (
     new_open_orders_account,
 )
 from bmvbot.openbook.order_tree import BookSideEditor, empty_bookside
-from bmvbot.openbook.spl import decode_mint, decode_token_account
+from bmvbot.openbook.spl import (
+    Mint,
+    TokenAccount,
+    decode_mint,
+    decode_token_account,
+    encode_mint,
+    encode_token_account,
+)
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "golden" / "openbook-v2"
 TRACE_FILES = sorted(GOLDEN_DIR.glob("*.json.gz"))
@@ -423,6 +436,8 @@ WRITERS: dict[type, Callable[[Any], bytes]] = {
     OpenOrdersIndexer: encode_open_orders_indexer,
     BookSide: encode_bookside,
     EventHeap: encode_event_heap,
+    TokenAccount: encode_token_account,
+    Mint: encode_mint,
 }
 
 
@@ -470,7 +485,9 @@ def test_golden_events_decode_to_recorded_fields_and_reencode(trace_name: str) -
         for inner in step["inner_instructions"]:
             data = bytes.fromhex(inner["data_hex"])
             if inner["program"] == "openbook_v2" and data[:8] == EVENT_IX_TAG:
-                assert decode_cpi_event(data).__class__.__name__ == "MarketMetaDataLog"
+                event = decode_cpi_event(data)
+                assert type(event).__name__ == "MarketMetaDataLog"
+                assert encode_cpi_event(event) == data
 
 
 @pytest.mark.parametrize("trace_name", trace_names())

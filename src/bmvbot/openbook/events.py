@@ -252,6 +252,11 @@ def decode_cpi_event(instruction_data: bytes) -> ProgramEvent:
     return decode_event(instruction_data[8:])
 
 
+def encode_cpi_event(event: ProgramEvent) -> bytes:
+    """Return the self-CPI instruction data ``emit_cpi!`` uses for ``event``."""
+    return EVENT_IX_TAG + encode_event(event)
+
+
 # --- return data ------------------------------------------------------------------------------
 
 ReturnValue = int | None | list[int | None]

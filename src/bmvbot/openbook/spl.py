@@ -1,4 +1,4 @@
-"""SPL Token ``Account`` (165 bytes) and ``Mint`` (82 bytes) decoders, read-only."""
+"""SPL Token ``Account`` (165 bytes) and ``Mint`` (82 bytes) decoders and writers."""
 
 from __future__ import annotations
 
@@ -87,3 +87,46 @@ def decode_mint(data: bytes) -> Mint:
         initialized == 1,
         _coption_key(freeze_tag, freeze, "freeze_authority"),
     )
+
+
+def _coption_key_parts(value: Pubkey | None, field: str) -> tuple[int, bytes]:
+    if value is None:
+        return 0, bytes(32)
+    if not isinstance(value, Pubkey):
+        raise CodecError(f"{field} must be a Pubkey or None, was {value!r}")
+    return 1, bytes(value)
+
+
+def encode_token_account(account: TokenAccount) -> bytes:
+    """Return the 165 bytes of ``account`` (an emulator moving tokens rewrites ``amount``).
+
+    Raises:
+        CodecError: a field is of the wrong type or out of range.
+    """
+    delegate_tag, delegate = _coption_key_parts(account.delegate, "delegate")
+    close_tag, close = _coption_key_parts(account.close_authority, "close_authority")
+    native_tag, native = (0, 0) if account.is_native is None else (1, account.is_native)
+    try:
+        return _TOKEN_ACCOUNT.pack(
+            bytes(account.mint), bytes(account.owner), account.amount, delegate_tag, delegate,
+            account.state, native_tag, native, account.delegated_amount, close_tag, close,
+        )  # fmt: skip
+    except (struct.error, TypeError) as e:
+        raise CodecError(f"SPL token account field out of range: {e}") from e
+
+
+def encode_mint(mint: Mint) -> bytes:
+    """Return the 82 bytes of ``mint``.
+
+    Raises:
+        CodecError: a field is of the wrong type or out of range.
+    """
+    auth_tag, auth = _coption_key_parts(mint.mint_authority, "mint_authority")
+    freeze_tag, freeze = _coption_key_parts(mint.freeze_authority, "freeze_authority")
+    try:
+        return _MINT.pack(
+            auth_tag, auth, mint.supply, mint.decimals, int(mint.is_initialized), freeze_tag,
+            freeze,
+        )  # fmt: skip
+    except (struct.error, TypeError) as e:
+        raise CodecError(f"SPL mint field out of range: {e}") from e
