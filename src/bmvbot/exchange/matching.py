@@ -256,8 +256,13 @@ def new_order(
             f"{max_quote} <= {market.max_quote_lots}",
         )
     matcher = _Matcher(market, taker, owner, remaining)
-    walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
-    remaining_base, remaining_quote, decremented, rebates, may_post = walk
+    if _can_cross(market, side, price, now_s) and max_base and max_quote:
+        walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
+        remaining_base, remaining_quote, decremented, rebates, may_post = walk
+    else:
+        remaining_base, remaining_quote, decremented, rebates, may_post = (
+            max_base, max_quote, 0, 0, True,
+        )  # fmt: skip
     total_base_taken = max_base - remaining_base
     total_quote_taken = max_quote - remaining_quote
     taker_fees = referrer_amount = 0
@@ -289,6 +294,18 @@ def new_order(
         posted * price * quote_lot_size,
         tuple(matcher.fills),
     )
+
+
+def _can_cross(market: Market, side: Side, price: int, now_s: int) -> bool:
+    # the walk has work to do unless the opposing best order is live and does not cross
+    opposing = market.asks if side is _BID else market.bids
+    prices = opposing.prices
+    if not prices:
+        return False
+    best = opposing.levels[prices[0] if side is _BID else prices[-1]][0]
+    if best.time_in_force and now_s >= best.timestamp + best.time_in_force:
+        return True
+    return best.price_lots <= price if side is _BID else best.price_lots >= price
 
 
 def _walk(

@@ -262,3 +262,21 @@ def test_instructions_expired_market_refuses_orders(make: Callable[..., Venue]) 
         venue.exchange.deposit("alice", "alice.e", "alice.base", "alice.quote", 1, 1, START_S + 6)
 
     assert _code(caught) == 6030
+
+
+def test_instructions_take_order_pays_only_maker_rebates_not_taker_fee(
+    make: Callable[..., Venue],
+) -> None:
+    # v1.7 (golden trace 23): a take order is charged the makers' rebates only; the rest of
+    # the taker fee is counted in fees_accrued but never collected
+    venue = make(taker_fee=100_000, quote_lot_size=10)
+    venue.place("alice", Side.ASK, 3, 1, order_type=POST_ONLY)
+    args = PlaceTakeOrderArgs(Side.BID, 3, 1, 100, PlaceOrderType.IMMEDIATE_OR_CANCEL)
+
+    result = venue.exchange.place_take_order(
+        "carol", "m", args, "carol.base", "carol.quote", venue.now_s
+    )
+
+    assert result.taker_fees_native == 3
+    assert venue.exchange.ledger.balance("carol.quote") == FUNDS_NATIVE - 30
+    assert venue.market.fees_accrued == 3

@@ -233,3 +233,19 @@ def test_matching_fill_event_seq_is_heap_counter(venue: Venue) -> None:
     events = [e for _, e in venue.market.event_heap]
     assert all(isinstance(e, FillEvent) for e in events)
     assert [e.seq_num for e in events] == [0, 1]
+
+
+def test_matching_full_event_heap_refuses_taking_order_atomically(venue: Venue) -> None:
+    venue.place("alice", Side.ASK, 100, 2, order_type=POST_ONLY)
+    heap = venue.market.event_heap
+    while not heap.is_full:
+        heap.push_back(OutEvent(Side.BID, 0, venue.now_s, heap.seq_num, "elsewhere", 0))
+    seq_before = venue.market.seq_num
+
+    with pytest.raises(ExchangeError) as caught:
+        venue.place("bob", Side.BID, 100, 1)
+
+    assert caught.value.name == "ProgramFailedToComplete"
+    assert venue.market.seq_num == seq_before
+    assert venue.book(Side.ASK) == [(100, 2, "alice.oo1")]
+    assert venue.account("bob").base_free_native == 0
