@@ -1,7 +1,8 @@
 """Speed of the OpenBook codec on its hot paths.
 
 Run: ``.venv/bin/pytest tests/benchmarks/test_bench_openbook_codec.py --benchmark-enable``.
-- decoding a BookSide with 500 resting orders (999 nodes) and reading its top 20 L2 levels;
+- decoding a BookSide with 500 resting orders (999 nodes) and reading its top 20 L2 levels,
+  and the same levels straight from the bytes (``read_levels``);
 - building a 32-entry ``cancel_all_and_place_orders`` instruction (16 bids + 16 asks);
 - decoding a full EventHeap (600 events).
 """
@@ -16,7 +17,13 @@ from bmvbot.core.types import Side
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook import pda
 from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
-from bmvbot.openbook.bookside import LeafNode, decode_bookside, encode_bookside, order_key
+from bmvbot.openbook.bookside import (
+    LeafNode,
+    decode_bookside,
+    encode_bookside,
+    order_key,
+    read_levels,
+)
 from bmvbot.openbook.event_heap import (
     EventHeapEditor,
     FillEvent,
@@ -47,6 +54,15 @@ def test_bench_decode_bookside_500_orders_top_20_levels(benchmark: BenchmarkFixt
 
     def run() -> int:
         return len(decode_bookside(data).levels(20))
+
+    assert benchmark(run) == 20
+
+
+def test_bench_read_levels_500_orders_top_20(benchmark: BenchmarkFixture) -> None:
+    data = deep_bookside()
+
+    def run() -> int:
+        return len(read_levels(data, 20, now_ts=10**9))
 
     assert benchmark(run) == 20
 
