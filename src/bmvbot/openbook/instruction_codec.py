@@ -132,9 +132,17 @@ def build_instruction(
                 raise CodecError(f"{name} needs account {spec.name}, none was given")
             metas.append(AccountMeta(program_id, is_signer=False, is_writable=False))
         else:
+            _check_key(key, f"{name} account {spec.name}")
             metas.append(AccountMeta(key, is_signer=spec.is_signer, is_writable=spec.is_writable))
-    metas.extend(AccountMeta(key, is_signer=False, is_writable=True) for key in remaining)
+    for index, key in enumerate(remaining):
+        _check_key(key, f"{name} remaining account {index}")
+        metas.append(AccountMeta(key, is_signer=False, is_writable=True))
     return Instruction(program_id, encode_instruction_data(name, args), metas)
+
+
+def _check_key(key: object, what: str) -> None:
+    if not isinstance(key, Pubkey):
+        raise CodecError(f"{what} must be a Pubkey, was {key!r}")
 
 
 def decode_instruction(data: bytes, *, strict: bool = True) -> DecodedInstruction:

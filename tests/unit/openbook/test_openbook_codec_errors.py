@@ -409,3 +409,10 @@ def test_writers_out_of_range_fields_raise_codec_error() -> None:
         encode_event_heap(dataclasses.replace(heap, nodes=heap.nodes[1:]))
     with pytest.raises(CodecError, match="account_num must be a u32"):
         pda.open_orders_account(key(1), 2**32)
+
+
+def test_encoder_non_pubkey_account_raises_codec_error() -> None:
+    with pytest.raises(CodecError, match="cancel_order account signer must be a Pubkey"):
+        ix.cancel_order(KEYS, signer="alice", open_orders_account=key(8), order_id=1)  # type: ignore[arg-type]
+    with pytest.raises(CodecError, match="consume_events remaining account 1 must be a Pubkey"):
+        ix.consume_events(KEYS, limit=8, open_orders_accounts=[key(8), b"x"])  # type: ignore[list-item]
