@@ -94,7 +94,7 @@ class SimMarket:
         )
         self.traders: dict[str, Trader] = {}
         self.swarm_accounts: dict[str, WalletId] = {}
-        self._trade_id_prefix = trade_id_prefix
+        self.trade_id_prefix = trade_id_prefix
         self._take_count = 0
         self._tape: list[MarketTrade] = []
 
@@ -200,11 +200,13 @@ class SimMarket:
     def _record(self, fills: Sequence[FillEvent], now_ns: int) -> None:
         if not fills:
             return
-        signature = f"{self._trade_id_prefix}-{self._take_count}"
+        signature = f"{self.trade_id_prefix}-{self._take_count}"
         qls = self.spec.quote_lot_size
         maker_fee = self.spec.maker_fee_ppm
         taker_fee = self.spec.taker_fee_ppm
         swarm = self.swarm_accounts
+        # fees per fill: the program charges the taker fee (rounded up) on the order's total,
+        # so the per-fill taker fees may sum up to one native unit per fill above it
         for index, fill in enumerate(fills):
             quote_native = fill.quantity * fill.price * qls
             self._tape.append(

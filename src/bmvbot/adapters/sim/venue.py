@@ -188,7 +188,9 @@ class SimulatedVenue(Venue):
         recipe = _scenario_of(scenario, seed)
         funding = funding or SwarmFunding()
         start_ns = clock.now_ns()
-        market = SimMarket(spec, start_ns, trade_id_prefix=f"sim{recipe.seed}")
+        # ids differ between runs that start at another time, repeat when a run is replayed
+        run_tag = f"sim-{recipe.seed}-{start_ns}"
+        market = SimMarket(spec, start_ns, trade_id_prefix=run_tag)
         wallets = [
             market.open_swarm_wallet(
                 WalletId(f"sim-wallet-{i:02d}"), funding.base_native, funding.quote_native
@@ -443,8 +445,8 @@ class SimulatedVenue(Venue):
 
     def _next_signature(self) -> str:
         self._signature_count += 1
-        seed_tag = f"{self.pool.scenario.seed}:{self._signature_count}"
-        return hashlib.sha256(seed_tag.encode()).hexdigest()
+        tag = f"{self.market.trade_id_prefix}:{self._signature_count}"
+        return hashlib.sha256(tag.encode()).hexdigest()
 
     def _report(
         self, steps: Sequence[ReplacementStep], outcome: _Outcome, bundles: int

@@ -12,6 +12,7 @@ from bmvbot.adapters.system import SystemClock
 from bmvbot.core.errors import ConfigError, FatalVenueError, RejectedError
 from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, StepKind
 from bmvbot.core.types import BaseLots, Lamports, Level, MarketSpec, PriceLots, Side, WalletId
+from bmvbot.exchange import PlaceOrderArgs, PlaceOrderType
 from bmvbot.ports.venue import LandingStatus, MarketSnapshot
 
 TIP = Lamports(10_000)
@@ -354,3 +355,40 @@ async def test_venue_same_seed_gives_identical_reports_and_trades() -> None:
     assert first == second
     assert any(getattr(t, "maker_wallet", None) for t in first[1])
     assert first[1] != other[1]
+
+
+def _fill_bid_side(quiet: Quiet, orders: int) -> None:
+    # outside bids well above the swarm's until the bid side holds its 512-order maximum
+    market = quiet.venue.market
+    traders = [market.open_trader(f"filler-{i}", 0, 10**16) for i in range(orders // 24 + 1)]
+    for index in range(orders):
+        trader = traders[index // 24]
+        args = PlaceOrderArgs(
+            Side.BID, MID - 100 + index % 50, 1, 10**12, order_type=PlaceOrderType.POST_ONLY
+        )
+        market.exchange.place_order(trader.owner, trader.account_id, args, trader.quote_token, 0)
+
+
+@pytest.mark.asyncio
+async def test_venue_exchange_error_in_a_later_step_undoes_the_earlier_ones() -> None:
+    quiet = _quiet()
+    venue = quiet.venue
+    w0, w1, _ = await venue.wallets()
+    before = _state(quiet, await venue.snapshot())
+    plan = ReplacementPlan(
+        (
+            ReplacementStep(w0, StepKind.REPLACE, (), (_ask(100),)),
+            ReplacementStep(w1, StepKind.REPLACE, (_bid(-900),), ()),
+        )
+    )
+    _fill_bid_side(quiet, 512)
+    filled = _state(quiet, await venue.snapshot())
+
+    report = await venue.execute(plan, TIP)
+    after = _state(quiet, await venue.snapshot())
+
+    assert len(venue.market.market.bids) == 512
+    assert before != filled
+    assert report.status is LandingStatus.FAILED
+    assert report.failed_wallets == (w0, w1)
+    assert after == filled
