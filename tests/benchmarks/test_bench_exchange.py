@@ -17,7 +17,9 @@ from bmvbot.exchange import (
     Exchange,
     MarketAccounts,
     MarketParams,
+    PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
+    PlaceOrdersArgs,
     PlaceOrderType,
 )
 
@@ -139,3 +141,25 @@ def test_bench_exchange_place_cancel_match_mix(benchmark: BenchmarkFixture) -> N
     best_bid = market.bids.best_price(workload.now_s)
     best_ask = market.asks.best_price(workload.now_s)
     assert best_bid is None or best_ask is None or best_bid < best_ask
+
+
+def test_bench_exchange_grid_requote(benchmark: BenchmarkFixture) -> None:
+    """One cancel_all_and_place_orders of 12 bids + 12 asks per call, around a drifting mid."""
+    workload = ExchangeWorkload(seed=11)
+    owner, account_id, base, quote = workload.accounts[0]
+    exchange = workload.exchange
+    mids = [MID_PRICE_LOTS + workload.rng.randint(-30, 30) for _ in range(200)]
+
+    def requote_all() -> int:
+        for mid in mids:
+            bids = tuple(PlaceMultipleOrdersArgs(mid - 5 - i, 3 * (mid - 5 - i)) for i in range(12))
+            asks = tuple(PlaceMultipleOrdersArgs(mid + 5 + i, 3 * (mid + 5 + i)) for i in range(12))
+            args = PlaceOrdersArgs(PlaceOrderType.POST_ONLY, bids, asks, 12)
+            exchange.cancel_all_and_place_orders(owner, account_id, args, base, quote, 10)
+        return len(mids)
+
+    done = benchmark(requote_all)
+
+    benchmark.extra_info["instructions_per_round"] = done
+    benchmark.extra_info["orders_placed_per_round"] = done * 24
+    assert exchange.open_orders[account_id].open_orders_in_use == 24
