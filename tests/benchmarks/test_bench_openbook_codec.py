@@ -81,14 +81,15 @@ def test_bench_build_32_order_cancel_all_and_place(benchmark: BenchmarkFixture) 
     bids = tuple(PlaceMultipleOrdersArgs(9_990 - 10 * i, 9_990 * (i + 1)) for i in range(16))
     asks = tuple(PlaceMultipleOrdersArgs(10_010 + 10 * i, 10_010 * (i + 1)) for i in range(16))
     args = PlaceOrdersArgs(PlaceOrderType.POST_ONLY, bids, asks, 10)
+    signer, open_orders, base, quote = key(1), key(8), key(9), key(10)
 
     def run() -> int:
         built = ix.cancel_all_and_place_orders(
             keys,
-            signer=key(1),
-            open_orders_account=key(8),
-            user_base_account=key(9),
-            user_quote_account=key(10),
+            signer=signer,
+            open_orders_account=open_orders,
+            user_base_account=base,
+            user_quote_account=quote,
             args=args,
         )
         return len(bytes(built.data))
