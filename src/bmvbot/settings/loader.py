@@ -60,7 +60,8 @@ class Settings(BaseModel):
         default_factory=PivotSettings, description="The VWAP pivot (spec 2.1, 2.2)."
     )
     grid: GridSettings = Field(
-        default_factory=GridSettings, description="The order grid and wall front-running (3.1)."
+        default_factory=GridSettings,
+        description="The order grid and wall front-running (spec 3.1, 3.2).",
     )
     guards: GuardSettings = Field(
         default_factory=GuardSettings, description="Rebalance guards (spec 4.1)."
@@ -72,7 +73,7 @@ class Settings(BaseModel):
         default_factory=TargetSettings, description="Target Control (spec 5.2)."
     )
     treasury: TreasurySettings = Field(
-        default_factory=TreasurySettings, description="SOL top-ups and base/quote mix (5.1)."
+        default_factory=TreasurySettings, description="SOL top-ups and base/quote mix (spec 5.1)."
     )
     venue: VenueSettings = Field(
         default_factory=VenueSettings, description="Mode, RPC, WebSocket and Jito endpoints."
