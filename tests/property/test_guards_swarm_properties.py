@@ -1,4 +1,5 @@
 import dataclasses
+import random
 from collections import Counter
 
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from bmvbot.core.guards import (
     HoldReason,
     RebalanceReason,
     decide_rebalance,
+    is_material_change,
 )
 from bmvbot.core.swarm import (
     Allocation,
@@ -253,3 +255,20 @@ def test_decide_rebalance_is_a_pure_function_of_its_inputs(
     if first.held_by is HoldReason.COOLDOWN:
         assert observation.last_rebalance_ns is not None
         assert observation.now_ns - observation.last_rebalance_ns < params.cooldown_ns
+
+
+@given(resting=grids(), target=grids(), params=guard_params, seed=st.randoms())
+def test_is_material_change_ignores_level_order_and_is_exact_without_tolerance(
+    resting: Grid, target: Grid, params: GuardParams, seed: random.Random
+) -> None:
+    shuffled = Grid(
+        tuple(seed.sample(resting.bids, len(resting.bids))),
+        tuple(seed.sample(resting.asks, len(resting.asks))),
+    )
+    exact = dataclasses.replace(params, tolerance_price_lots=0, tolerance_size_fraction=0.0)
+
+    assert is_material_change(shuffled, target, params) == is_material_change(
+        resting, target, params
+    )
+    assert is_material_change(resting, target, exact) == (resting != target)
+    assert not is_material_change(shuffled, resting, params)
