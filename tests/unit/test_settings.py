@@ -10,6 +10,7 @@ from bmvbot.core.errors import ConfigError, InvalidConfigError
 from bmvbot.settings import (
     SECTIONS,
     Settings,
+    changed_keys,
     config_path,
     load_settings,
     reload,
@@ -629,7 +630,17 @@ def test_reload_refuses_restart_only_changes(tmp_path: Path) -> None:
 
     assert _keys(list(caught.value.errors)) == [
         "market.base_lot_size",
-        "venue.mode",
         "swarm.wallet_count",
+        "venue.mode",
     ]
     assert "restart bmvbot" in str(caught.value)
+
+
+def test_changed_keys_lists_only_names_in_file_order() -> None:
+    old = load_settings(None, env={})
+    new = load_settings(
+        None, env={"BMVBOT_VENUE__RPC_URL": f"https://x/{SECRET}", "BMVBOT_GRID__GAMMA": "1.5"}
+    )
+
+    assert changed_keys(old, new) == ["grid.gamma", "venue.rpc_url"]
+    assert changed_keys(new, new) == []

@@ -160,14 +160,27 @@ def reload(
         ConfigError: the new file is unreadable or invalid, or changes a restart-only key.
     """
     new = load_settings(path, env=env)
-    changed = [key for key in _restart_keys() if _value_at(new, key) != _value_at(current, key)]
-    if changed:
+    restart_only = [key for key in changed_keys(current, new) if _needs_restart(key)]
+    if restart_only:
         problems = [
             ConfigError(f"{key} cannot change while running; restart bmvbot to apply it", key=key)
-            for key in changed
+            for key in restart_only
         ]
         raise InvalidConfigError(problems, source=DEFAULT_SOURCE if path is None else str(path))
     return new
+
+
+def changed_keys(old: Settings, new: Settings) -> list[str]:
+    """Return the dotted keys whose values differ between two settings, in file order.
+
+    Only key names are returned, so the list is safe to log even when a secret changed.
+    """
+    return [
+        f"{section}.{name}"
+        for section, model in SECTIONS.items()
+        for name in model.model_fields
+        if getattr(getattr(old, section), name) != getattr(getattr(new, section), name)
+    ]
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -388,16 +401,5 @@ def _without_repeats(errors: list[ConfigError]) -> list[ConfigError]:
     return kept
 
 
-def _restart_keys() -> list[str]:
-    keys: list[str] = []
-    for key in RESTART_ONLY_KEYS:
-        if "." in key:
-            keys.append(key)
-        else:
-            keys.extend(f"{key}.{name}" for name in SECTIONS[key].model_fields)
-    return keys
-
-
-def _value_at(settings: Settings, key: str) -> object:
-    section, name = key.split(".", 1)
-    return getattr(getattr(settings, section), name)
+def _needs_restart(key: str) -> bool:
+    return key in RESTART_ONLY_KEYS or key.split(".", 1)[0] in RESTART_ONLY_KEYS
