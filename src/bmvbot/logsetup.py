@@ -26,8 +26,8 @@ REDACTED = "<redacted>"
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _SECRET_KEY = re.compile(
-    r"secret|password|passwd|token|private|keypair|mnemonic|seed_phrase|api_?key|"
-    r"authorization|cookie|credential",
+    r"secret|password|passwd|passphrase|token|private|keypair|mnemonic|seed_phrase|api_?key|"
+    r"master_?key|signing_?key|authorization|cookie|credential",
     re.IGNORECASE,
 )
 # scheme://[userinfo@]host[:port] then anything up to whitespace or a closing quote/bracket

@@ -50,12 +50,21 @@ def test_formatter_quotes_values_that_need_it(value: object, text: str) -> None:
     assert line.endswith(f" value={text}")
 
 
-@pytest.mark.parametrize("key", ["api_key", "password", "auth_token", "private_key", "secret"])
+@pytest.mark.parametrize(
+    "key",
+    ["api_key", "password", "auth_token", "private_key", "secret", "master_key", "passphrase"],
+)
 def test_formatter_redacts_keys_that_name_secrets(key: str) -> None:
     line = KeyValueFormatter().format(_record("x", **{key: TOKEN}))
 
     assert TOKEN not in line
     assert f"{key}={REDACTED}" in line
+
+
+def test_formatter_keeps_ordinary_keys_named_key() -> None:
+    line = KeyValueFormatter().format(_record("x", key="grid.gamma", market_key="8BnE"))
+
+    assert line.endswith(" key=grid.gamma market_key=8BnE")
 
 
 def test_formatter_redacts_secret_values_under_any_key() -> None:
