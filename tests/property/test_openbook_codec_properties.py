@@ -46,8 +46,26 @@ from bmvbot.openbook.events import (
     encode_return_data,
 )
 from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS
-from bmvbot.openbook.open_orders import decode_open_orders_indexer
+from bmvbot.openbook.market import Market, OracleConfig, decode_market, encode_market
+from bmvbot.openbook.open_orders import (
+    OpenOrdersAccount,
+    OpenOrdersIndexer,
+    OpenOrderSlot,
+    Position,
+    decode_open_orders_account,
+    decode_open_orders_indexer,
+    encode_open_orders_account,
+    encode_open_orders_indexer,
+)
 from bmvbot.openbook.order_tree import BookSideEditor, empty_bookside, leaf_expiry
+from bmvbot.openbook.spl import (
+    Mint,
+    TokenAccount,
+    decode_mint,
+    decode_token_account,
+    encode_mint,
+    encode_token_account,
+)
 
 I64 = st.integers(-(2**63), 2**63 - 1)
 U64 = st.integers(0, 2**64 - 1)
@@ -246,3 +264,63 @@ def test_bookside_editor_worst_and_expiry_queries_match_a_model(
         assert removed is None
         assert editor.leaf_count(0) == len(leaves)
     _check_tree(editor, 0)
+
+
+OPT_KEYS = st.one_of(st.none(), KEYS)
+U128 = st.integers(0, 2**128 - 1)
+NAMES16 = st.text(st.characters(min_codepoint=1, max_codepoint=0x7FF), max_size=8)
+
+markets = st.builds(
+    Market,
+    bump=U8, base_decimals=U8, quote_decimals=U8, market_authority=KEYS, time_expiry=I64,
+    collect_fee_admin=KEYS, open_orders_admin=OPT_KEYS, consume_events_admin=OPT_KEYS,
+    close_market_admin=OPT_KEYS, name=NAMES16, bids=KEYS, asks=KEYS, event_heap=KEYS,
+    oracle_a=OPT_KEYS, oracle_b=OPT_KEYS,
+    oracle_config=st.builds(OracleConfig, st.floats(allow_nan=False), I64),
+    quote_lot_size=I64, base_lot_size=I64, seq_num=U64, registration_time=I64, maker_fee=I64,
+    taker_fee=I64, fees_accrued=U128, fees_to_referrers=U128, referrer_rebates_accrued=U64,
+    fees_available=U64, maker_volume=U128, taker_volume_wo_oo=U128, base_mint=KEYS,
+    quote_mint=KEYS, market_base_vault=KEYS, base_deposit_total=U64, market_quote_vault=KEYS,
+    quote_deposit_total=U64,
+)  # fmt: skip
+slots = st.builds(OpenOrderSlot, U128, U64, I64, st.booleans(), U8)
+open_orders_accounts = st.builds(
+    OpenOrdersAccount,
+    owner=KEYS, market=KEYS, name=NAMES16, delegate=OPT_KEYS, account_num=st.integers(0, 2**32 - 1),
+    bump=U8, version=U8,
+    position=st.builds(Position, I64, I64, U64, U64, U64, U64, U64, U128, U128, I64),
+    open_orders=st.lists(slots, min_size=24, max_size=24).map(tuple),
+)  # fmt: skip
+
+
+@settings(max_examples=50)
+@given(markets)
+def test_market_writer_roundtrips(market: Market) -> None:
+    data = encode_market(market)
+    assert len(data) == 848
+    assert decode_market(data) == market
+
+
+@settings(max_examples=50)
+@given(open_orders_accounts)
+def test_open_orders_account_writer_roundtrips(account: OpenOrdersAccount) -> None:
+    assert decode_open_orders_account(encode_open_orders_account(account)) == account
+
+
+@given(st.builds(OpenOrdersIndexer, U8, st.integers(0, 2**32 - 1), st.lists(KEYS).map(tuple)))
+def test_open_orders_indexer_writer_roundtrips(indexer: OpenOrdersIndexer) -> None:
+    data = encode_open_orders_indexer(indexer)
+    assert len(data) == indexer.size
+    assert decode_open_orders_indexer(data) == indexer
+
+
+token_accounts = st.builds(
+    TokenAccount, KEYS, KEYS, U64, OPT_KEYS, st.integers(0, 2), st.one_of(st.none(), U64), U64,
+    OPT_KEYS,
+)  # fmt: skip
+
+
+@given(token_accounts, st.builds(Mint, OPT_KEYS, U64, U8, st.booleans(), OPT_KEYS))
+def test_spl_writers_roundtrip(account: TokenAccount, mint: Mint) -> None:
+    assert decode_token_account(encode_token_account(account)) == account
+    assert decode_mint(encode_mint(mint)) == mint
