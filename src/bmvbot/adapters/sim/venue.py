@@ -10,6 +10,8 @@ Build one with::
         seed=0,                    # seeds the run's one random.Random
         funding=SwarmFunding(),    # base / quote native and lamports per wallet
         bundles=BundleParams(),    # landing probability, delay in slots, failures, fees
+        packer=pack_bundles,       # steps -> bundles (size model); the real packer fits here
+        tip_payer=None,            # a swarm wallet paying every tip; None: last fee payer
     )
 
 The venue is lazy: every call first runs the synthetic participants (``ParticipantPool``) up to
@@ -36,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bmvbot.adapters.sim.bundles import (
@@ -80,6 +82,9 @@ from bmvbot.ports.venue import (
 )
 
 logger = logging.getLogger(__name__)
+
+Packer = Callable[[Sequence[InstructionShape], WalletId | None], tuple[BundleLayout, ...]]
+"""Turns the plan's instructions (and the tip payer) into bundles; ``pack_bundles`` by default."""
 
 SIM_MARKET_SPEC = MarketSpec(
     base_decimals=9,
@@ -143,19 +148,30 @@ class SimulatedVenue(Venue):
         pool: ParticipantPool,
         wallets: Sequence[Trader],
         clock: Clock,
-        funding: SwarmFunding,
+        lamports: Sequence[int],
         bundles: BundleParams,
+        *,
+        packer: Packer = pack_bundles,
+        tip_payer: WalletId | None = None,
         book_depth_levels: int = 64,
     ) -> None:
         self.market = market
         self.pool = pool
         self.clock = clock
         self.bundle_params = bundles
+        self.packer = packer
         self.book_depth_levels = book_depth_levels
         self._rng = pool.rng
         self._traders = {WalletId(t.owner): t for t in wallets}
         self._wallet_ids = tuple(self._traders)
-        self._lamports = dict.fromkeys(self._wallet_ids, funding.lamports)
+        self._lamports = dict(zip(self._wallet_ids, lamports, strict=True))
+        if tip_payer is not None and tip_payer not in self._traders:
+            raise ConfigError(
+                f"tip_payer must be a swarm wallet ({', '.join(self._wallet_ids)}), "
+                f"was {tip_payer!r}",
+                key="venue.tip_payer",
+            )
+        self.tip_payer = tip_payer
         self._signature_count = 0
 
     @classmethod
@@ -166,18 +182,24 @@ class SimulatedVenue(Venue):
         clock: Clock | None = None,
         scenario: Scenario | str = "random_walk",
         seed: int | None = None,
-        funding: SwarmFunding | None = None,
+        funding: SwarmFunding | Sequence[SwarmFunding] | None = None,
         bundles: BundleParams | None = None,
         *,
+        packer: Packer = pack_bundles,
+        tip_payer: WalletId | None = None,
         book_depth_levels: int = 64,
         crank_interval_s: float = 1.0,
     ) -> SimulatedVenue:
         """Build a venue: market, ``wallet_count`` funded swarm wallets and the participants.
 
         ``seed`` (default: the scenario's) seeds the one ``random.Random`` of the run.
+        ``funding`` is one ``SwarmFunding`` for every wallet or one per wallet. ``packer``
+        turns steps into bundles (the real transaction packer can replace the size model).
+        ``tip_payer`` (a swarm wallet) pays every tip; None: each bundle's last fee payer.
 
         Raises:
-            ConfigError: no clock, ``wallet_count`` < 1, an unknown scenario name.
+            ConfigError: no clock, ``wallet_count`` < 1, funding for another number of
+                wallets, an unknown scenario name, a tip payer outside the swarm.
         """
         if clock is None:
             raise ConfigError("SimulatedVenue.create needs a clock, was None", key="clock")
@@ -185,22 +207,30 @@ class SimulatedVenue(Venue):
             raise ConfigError(
                 f"swarm.wallet_count must be >= 1, was {wallet_count}", key="swarm.wallet_count"
             )
+        fundings = _fundings(funding, wallet_count)
         recipe = _scenario_of(scenario, seed)
-        funding = funding or SwarmFunding()
         start_ns = clock.now_ns()
         # ids differ between runs that start at another time, repeat when a run is replayed
         run_tag = f"sim-{recipe.seed}-{start_ns}"
         market = SimMarket(spec, start_ns, trade_id_prefix=run_tag)
         wallets = [
             market.open_swarm_wallet(
-                WalletId(f"sim-wallet-{i:02d}"), funding.base_native, funding.quote_native
+                WalletId(f"sim-wallet-{i:02d}"), money.base_native, money.quote_native
             )
-            for i in range(wallet_count)
+            for i, money in enumerate(fundings)
         ]
         rng = random.Random(recipe.seed)  # noqa: S311 - a reproducible simulation, not crypto
         pool = ParticipantPool(market, recipe, rng, start_ns, crank_interval_s)
         return cls(
-            market, pool, wallets, clock, funding, bundles or BundleParams(), book_depth_levels
+            market,
+            pool,
+            wallets,
+            clock,
+            [money.lamports for money in fundings],
+            bundles or BundleParams(),
+            packer=packer,
+            tip_payer=tip_payer,
+            book_depth_levels=book_depth_levels,
         )
 
     # -- the port ----------------------------------------------------------------------------
@@ -358,7 +388,7 @@ class SimulatedVenue(Venue):
             if self.market.blocked_slots(self._traders[w].account_id)
         )
         shapes = [InstructionShape(s.wallet, len(s.bids) + len(s.asks)) for s in steps]
-        layouts = pack_bundles(shapes)
+        layouts = self.packer(shapes, self.tip_payer)
         self._check_lamports(layouts, tip_lamports)
         outcome = _Outcome([])
         cursor = 0
@@ -471,6 +501,21 @@ class SimulatedVenue(Venue):
             fees_lamports=Lamports(outcome.fees_lamports),
             dropped_orders=outcome.dropped_orders,
         )
+
+
+def _fundings(
+    funding: SwarmFunding | Sequence[SwarmFunding] | None, wallet_count: int
+) -> list[SwarmFunding]:
+    if funding is None:
+        return [SwarmFunding()] * wallet_count
+    if isinstance(funding, SwarmFunding):
+        return [funding] * wallet_count
+    if len(funding) != wallet_count:
+        raise ConfigError(
+            f"funding must name one SwarmFunding per wallet ({wallet_count}), was {len(funding)}",
+            key="funding",
+        )
+    return list(funding)
 
 
 def _scenario_of(recipe: Scenario | str, seed: int | None) -> Scenario:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
-from bmvbot.adapters.sim.bundles import BundleParams
+from bmvbot.adapters.sim.bundles import BundleLayout, BundleParams, InstructionShape, pack_bundles
 from bmvbot.adapters.sim.clock import SimClock
 from bmvbot.adapters.sim.market import BASE_MINT, QUOTE_MINT, Trader
 from bmvbot.adapters.sim.venue import SIM_MARKET_SPEC, SimulatedVenue, SwarmFunding
@@ -392,3 +393,65 @@ async def test_venue_exchange_error_in_a_later_step_undoes_the_earlier_ones() ->
     assert report.status is LandingStatus.FAILED
     assert report.failed_wallets == (w0, w1)
     assert after == filled
+
+
+@pytest.mark.asyncio
+async def test_venue_dedicated_tip_payer_pays_every_tip() -> None:
+    clock = SimClock()
+    payer = WalletId("sim-wallet-02")
+    venue = SimulatedVenue.create(wallet_count=3, clock=clock, scenario="quiet", tip_payer=payer)
+    w0, w1, _ = await venue.wallets()
+    plan = ReplacementPlan(
+        (
+            ReplacementStep(w0, StepKind.REPLACE, (_bid(-10),), ()),
+            ReplacementStep(w1, StepKind.REPLACE, (), (_ask(10),)),
+        )
+    )
+
+    report = await venue.execute(plan, TIP)
+
+    funded = SwarmFunding().lamports
+    assert report.fees_lamports == 3 * 5_000  # the payer signs the transaction too
+    assert venue.lamports(payer) == funded - TIP
+    assert venue.lamports(w0) == funded - 3 * 5_000
+    assert venue.lamports(w1) == funded
+
+
+@pytest.mark.asyncio
+async def test_venue_per_wallet_funding_and_a_custom_packer() -> None:
+    def one_bundle_per_step(
+        shapes: Sequence[InstructionShape], tip_payer: WalletId | None
+    ) -> tuple[BundleLayout, ...]:
+        return tuple(b for shape in shapes for b in pack_bundles([shape], tip_payer))
+
+    funding = [SwarmFunding(base_native=0), SwarmFunding(quote_native=0)]
+    venue = SimulatedVenue.create(
+        wallet_count=2,
+        clock=SimClock(),
+        scenario="quiet",
+        funding=funding,
+        packer=one_bundle_per_step,
+    )
+    w0, w1 = await venue.wallets()
+    plan = ReplacementPlan(
+        (
+            ReplacementStep(w0, StepKind.REPLACE, (_bid(-10),), (_ask(10),)),
+            ReplacementStep(w1, StepKind.REPLACE, (_bid(-20),), (_ask(20),)),
+        )
+    )
+
+    report = await venue.execute(plan, TIP)
+    orders = {(o.wallet, o.side) for o in (await venue.snapshot()).orders}
+
+    assert len(report.bundle_ids) == 2
+    assert not report.is_atomic
+    assert report.tips_lamports == 2 * TIP
+    assert orders == {(w0, Side.BID), (w1, Side.ASK)}
+
+
+def test_venue_create_rejects_mismatched_funding_and_foreign_tip_payer() -> None:
+    with pytest.raises(ConfigError, match="one SwarmFunding per wallet"):
+        SimulatedVenue.create(wallet_count=3, clock=SimClock(), funding=[SwarmFunding()])
+    with pytest.raises(ConfigError, match="tip_payer must be a swarm wallet") as caught:
+        SimulatedVenue.create(wallet_count=1, clock=SimClock(), tip_payer=WalletId("treasury"))
+    assert caught.value.key == "venue.tip_payer"
