@@ -4,27 +4,36 @@ Each recorded OpenBook instruction is mapped (name + args + accounts by position
 ids) to one ``Exchange`` call; after every transaction the model's state is compared with the
 ``decoded`` post-state of every account the step lists.
 
-Compared: the outcome (ok, or the error kind / code / name and the failing instruction); the
-return data (order ids, the cancelled quantity); Market (every counter and parameter field
-listed in ``MARKET_FIELDS``); BookSide (side, every resting order with price_lots, base_lots,
-owner, order_id, client_order_id, timestamp, time_in_force, expiry, owner_slot, seq_num,
-peg_limit, tree; leaf_count, bump_index and free_list_len); EventHeap (count, seq_num,
-free_head, used_head and every event with its slot and all fields); OpenOrdersAccount (owner,
-market, name, delegate, account_num, version, the whole position, open_orders_in_use and all 24
-slots); OpenOrdersIndexer (created_counter, addresses); TokenAccount (mint, owner, amount);
-accounts that must not exist (closed).
+Compared after every transaction:
+- the outcome: ok, or the error kind / code / name and the index of the failing instruction;
+- the return data: order ids of place_order / edit_order / the batches, the quantity of
+  cancel_order_by_client_order_id;
+- the program events, by name, order and every decoded field: FillLog, OpenOrdersPositionLog,
+  TotalOrderFillEvent, SettleFundsLog, DepositLog, SweepFeesLog, SetDelegateLog and the
+  MarketMetaDataLog CPI event;
+- Market: every field of ``market_summary`` (parameters, admins, account ids, seq_num,
+  registration_time, fees accrued / to referrers / available, referrer rebates, volumes,
+  deposit totals);
+- BookSide: side, every resting order in priority order (price_lots, base_lots, owner,
+  order_id, client_order_id, timestamp, time_in_force, expiry, owner_slot, seq_num, peg_limit,
+  tree), both roots' leaf_count, bump_index and free_list_len;
+- EventHeap: count, seq_num, free_head, used_head and every event with its slot and all fields;
+- OpenOrdersAccount: owner, market, name, delegate, account_num, version, the whole position,
+  open_orders_in_use and all 24 slots;
+- OpenOrdersIndexer: created_counter and addresses; TokenAccount: mint, owner and amount;
+- closed accounts must be gone from the model.
 
 Skipped, and why:
-- byte layouts (``data_sha256``, ``data_zlib_b64``), BookSide ``free_list_head`` and the roots'
-  ``maybe_node``: node placement of the crit-bit tree; the byte codec owns layouts.
-- Market ``bump``, ``market_authority`` bump seeds, ``oracle_*`` (no oracle markets are modelled),
-  ``registration_time`` is compared; OpenOrdersAccount ``bump`` and indexer ``bump``: PDA bumps
-  need ed25519 curve checks (solders), which the pure model must not import.
-- lamports (rent, transaction fees, penalties): SOL accounts belong to the runtime, not to the
-  model; the v1.7 heap penalty is 0 lamports and its count is compared as penalty_heap_count.
-- ``events`` (Anchor logs: FillLog, OpenOrdersPositionLog, ...) and ``logs``: log output; the
-  state they describe is compared through the accounts.
-- Mint accounts and wallets: unchanged by OpenBook instructions apart from lamports.
+- byte layouts (``data_sha256``, ``data_zlib_b64``), the events' ``hex``, BookSide
+  ``free_list_head`` and the roots' ``maybe_node``: encodings and crit-bit node placement, which
+  the byte codec and the localnet emulator own (capacity still follows the node arithmetic);
+- the PDA ``bump`` of Market, OpenOrdersAccount and indexer: deriving PDAs needs ed25519 curve
+  checks (solders), which the pure model must not import; ``oracle_a`` / ``oracle_b`` /
+  ``oracle_config``: no oracle markets are modelled (pegged orders are not supported);
+- lamports, ``fee_lamports``, ``compute_units``, ``tx_size``, ``logs`` and
+  ``inner_instructions``: runtime matters (rent, fees, compute, log text, CPIs); the v1.7 heap
+  penalty is 0 lamports and its count is compared as ``penalty_heap_count``;
+- Mint accounts and wallets: OpenBook changes only their lamports.
 """
 
 from __future__ import annotations
@@ -55,14 +64,6 @@ from bmvbot.exchange.market import Market
 GOLDEN_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "golden" / "openbook-v2"
 PROGRAM_ID = "opnb2LAfJYbRMAHHvqjCwQxanZn7ReEHp1k81EohpZb"
 
-MARKET_FIELDS = (
-    "base_decimals", "quote_decimals", "market_authority", "time_expiry", "collect_fee_admin",
-    "open_orders_admin", "consume_events_admin", "close_market_admin", "name", "bids", "asks",
-    "event_heap", "quote_lot_size", "base_lot_size", "seq_num", "registration_time",
-    "maker_fee", "taker_fee", "fees_accrued", "fees_to_referrers", "referrer_rebates_accrued",
-    "fees_available", "maker_volume", "taker_volume_wo_oo", "base_mint", "quote_mint",
-    "market_base_vault", "base_deposit_total", "market_quote_vault", "quote_deposit_total",
-)  # fmt: skip
 
 Json = dict[str, Any]
 
@@ -88,7 +89,7 @@ class GoldenReplay:
 
     def __init__(self, trace: Json) -> None:
         self.trace = trace
-        self.exchange = Exchange()
+        self.exchange = Exchange(record_logs=True)
         self.now_s = 0
         self.mismatches: list[str] = []
         for snapshot in trace["meta"]["initial_accounts"]:
@@ -154,6 +155,7 @@ class GoldenReplay:
         self._compare_outcome(step, error, failed_index)
         if error is None:
             self._compare_return(step, returned)
+        self._compare_logs(step)
         for snapshot in step["accounts"]:
             self._compare_account(step, snapshot)
 
@@ -180,6 +182,26 @@ class GoldenReplay:
             self._fail(
                 step, f"expected {wanted} at {outcome['instruction_index']}, got {got} at {index}"
             )
+
+    def _compare_logs(self, step: Json) -> None:
+        got = [
+            (type(log).__name__, log._asdict())
+            for market in self.exchange.markets.values()
+            for log in market.drain_logs()
+        ]
+        expected = [(event["name"], event["decoded"]) for event in step["events"]]
+        if [name for name, _ in got] != [name for name, _ in expected]:
+            self._fail(step, f"logs expected {[n for n, _ in expected]}, got {[n for n, _ in got]}")
+            return
+        for (name, fields), (_, decoded) in zip(got, expected, strict=True):
+            for field, value in fields.items():
+                wanted = decoded.get(field)
+                # u128 fields are decimal strings in the traces
+                got_value = (
+                    str(value) if isinstance(wanted, str) and isinstance(value, int) else value
+                )
+                if wanted != got_value:
+                    self._fail(step, f"{name}.{field}: expected {wanted!r}, got {got_value!r}")
 
     def _compare_return(self, step: Json, returned: object) -> None:
         data = step.get("return_data")

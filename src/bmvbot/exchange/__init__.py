@@ -7,6 +7,7 @@ localnet emulator drive it.
 from bmvbot.exchange.errors import ErrorKind, ExchangeError, OpenBookErrorCode
 from bmvbot.exchange.events import EventHeap, FillEvent, OutEvent
 from bmvbot.exchange.ledger import TokenLedger
+from bmvbot.exchange.logs import FillLog, ProgramLog, TotalOrderFillEvent
 from bmvbot.exchange.market import Market, MarketAccounts, MarketParams
 from bmvbot.exchange.open_orders import OpenOrdersAccount
 from bmvbot.exchange.orders import (
@@ -29,6 +30,7 @@ __all__ = [
     "Exchange",
     "ExchangeError",
     "FillEvent",
+    "FillLog",
     "Market",
     "MarketAccounts",
     "MarketParams",
@@ -41,8 +43,10 @@ __all__ = [
     "PlaceOrderType",
     "PlaceOrdersArgs",
     "PlaceTakeOrderArgs",
+    "ProgramLog",
     "RestingOrder",
     "SelfTradeBehavior",
     "TokenLedger",
+    "TotalOrderFillEvent",
     "order_id_for",
 ]

@@ -15,6 +15,7 @@ from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error
 from bmvbot.exchange.events import EventHeap
 from bmvbot.exchange.fees import validate_fees
+from bmvbot.exchange.logs import ProgramLog
 from bmvbot.exchange.orders import I64_MAX
 
 MAX_MARKET_NAME_BYTES = 16
@@ -134,6 +135,7 @@ class Market:
         "fees_accrued",
         "fees_available",
         "fees_to_referrers",
+        "logs",
         "maker_fee",
         "maker_volume",
         "max_base_lots",
@@ -176,6 +178,8 @@ class Market:
         self.taker_volume_wo_oo = 0
         self.base_deposit_total = 0
         self.quote_deposit_total = 0
+        self.logs: list[ProgramLog] | None = None
+        """Program logs of this market's instructions when recording is on; None otherwise."""
 
     @property
     def market_id(self) -> str:
@@ -193,6 +197,14 @@ class Market:
                 OpenBookErrorCode.MARKET_HAS_EXPIRED,
                 f"market {self.market_id} expired at {self.time_expiry}, now is {now_s}",
             )
+
+    def drain_logs(self) -> list[ProgramLog]:
+        """Return the recorded program logs, oldest first, and forget them."""
+        if self.logs is None:
+            return []
+        logs = self.logs
+        self.logs = []
+        return logs
 
     def book_side(self, side: Side) -> BookSide:
         """Return the bids or the asks."""

@@ -23,6 +23,7 @@ from bmvbot.exchange.fees import (
     subtract_taker_fees,
     taker_fees_ceil,
 )
+from bmvbot.exchange.logs import FillLog, OpenOrdersPositionLog, TotalOrderFillEvent
 from bmvbot.exchange.market import Market
 from bmvbot.exchange.open_orders import OpenOrdersAccount
 from bmvbot.exchange.orders import (
@@ -96,7 +97,7 @@ def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> 
     else:
         maker_fees = maker_fees_floor(quote_native, market.maker_fee)
         rebate = maker_rebate_floor(quote_native, market.maker_fee)
-    if fill.taker_side is Side.ASK:  # the maker bid
+    if fill.taker_side is _ASK:  # the maker bid
         maker.base_free_native += fill.quantity * market.base_lot_size
         maker.quote_free_native += rebate
         maker.locked_maker_fees -= maker_fees
@@ -109,11 +110,44 @@ def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> 
     market.fees_accrued += maker_fees
     if fill.maker_out:
         maker.remove_order(fill.maker_slot, fill.quantity, fill.price)
-    elif fill.taker_side is Side.ASK:
+    elif fill.taker_side is _ASK:
         maker.bids_base_lots -= fill.quantity
         maker.bids_quote_lots -= fill.quantity * fill.price
     else:
         maker.asks_base_lots -= fill.quantity
+    if market.logs is not None:
+        _log_fill(market, maker, fill, maker_fees, is_self_trade)
+
+
+def _log_fill(
+    market: Market, maker: OpenOrdersAccount, fill: FillEvent, maker_fees: int, is_self: bool
+) -> None:
+    logs = market.logs
+    if logs is None:
+        return
+    quote_native = fill.quantity * fill.price * market.quote_lot_size
+    taker_fee = (
+        taker_fees_ceil(quote_native, market.taker_fee) if quote_native and not is_self else 0
+    )
+    logs.append(
+        FillLog(
+            market.market_id, int(fill.taker_side), fill.maker_slot, fill.maker_out,
+            fill.timestamp, fill.seq_num, fill.maker, fill.maker_client_order_id, maker_fees,
+            fill.maker_timestamp, fill.taker, fill.taker_client_order_id, taker_fee, fill.price,
+            fill.quantity,
+        )
+    )  # fmt: skip
+    logs.append(position_log(market, maker))
+
+
+def position_log(market: Market, account: OpenOrdersAccount) -> OpenOrdersPositionLog:
+    """Return the ``OpenOrdersPositionLog`` of ``account`` as it is now."""
+    return OpenOrdersPositionLog(
+        account.owner, account.account_num, market.market_id, account.bids_base_lots,
+        account.bids_quote_lots, account.asks_base_lots, account.base_free_native,
+        account.quote_free_native, account.locked_maker_fees,
+        account.referrer_rebates_available, account.maker_volume, account.taker_volume,
+    )  # fmt: skip
 
 
 def apply_out_event(market: Market, owner: OpenOrdersAccount, out: OutEvent) -> None:
@@ -431,6 +465,15 @@ def _account_taker(
         market.referrer_rebates_accrued += referrer_amount
     else:
         market.taker_volume_wo_oo += quote_native
+    logs = market.logs
+    if logs is not None:
+        if taker is not None:
+            logs.append(position_log(market, taker))
+        if order.side is _BID:
+            paid, received = quote_native + taker_fees, base_native
+        else:
+            paid, received = base_native, quote_native - taker_fees
+        logs.append(TotalOrderFillEvent(int(order.side), matcher.owner, paid, received, taker_fees))
     return taker_fees, referrer_amount
 
 

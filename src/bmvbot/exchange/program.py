@@ -19,6 +19,14 @@ from bmvbot.exchange.errors import (
     system_error,
 )
 from bmvbot.exchange.events import MAX_NUM_EVENTS, FillEvent, OutEvent
+from bmvbot.exchange.logs import (
+    DepositLog,
+    MarketMetaDataLog,
+    ProgramLog,
+    SetDelegateLog,
+    SettleFundsLog,
+    SweepFeesLog,
+)
 from bmvbot.exchange.market import Market, MarketAccounts, MarketParams, validate_market_params
 from bmvbot.exchange.matching import (
     apply_out_event,
@@ -52,6 +60,10 @@ class Exchange(PlacementInstructions):
     markets, accounts, funds and the crank.
     """
 
+    def _log(self, market: Market, log: ProgramLog) -> None:
+        if market.logs is not None:
+            market.logs.append(log)
+
     # -- markets and accounts ----------------------------------------------------------------
 
     def create_market(self, accounts: MarketAccounts, params: MarketParams, now_s: int) -> Market:
@@ -68,6 +80,14 @@ class Exchange(PlacementInstructions):
         self.ledger.open_account(accounts.base_vault, params.base_mint, accounts.market_authority)
         self.ledger.open_account(accounts.quote_vault, params.quote_mint, accounts.market_authority)
         self.markets[accounts.market] = market
+        if self.record_logs:
+            market.logs = [
+                MarketMetaDataLog(
+                    accounts.market, params.name, params.base_mint, params.quote_mint,
+                    params.base_decimals, params.quote_decimals, params.base_lot_size,
+                    params.quote_lot_size,
+                )
+            ]  # fmt: skip
         return market
 
     def create_open_orders_indexer(self, owner: str, indexer_id: str | None = None) -> str:
@@ -130,6 +150,7 @@ class Exchange(PlacementInstructions):
         if account.owner != owner:
             raise anchor_error(2001, "ConstraintHasOne", f"{owner} does not own {account_id}")
         account.delegate = delegate
+        self._log(self.markets[account.market], SetDelegateLog(account_id, delegate))
 
     def close_open_orders_account(
         self, signer: str, account_id: str, indexer_id: str | None = None
@@ -203,6 +224,8 @@ class Exchange(PlacementInstructions):
         self.ledger.transfer(user_quote_account, vaults.quote_vault, quote_amount, signer)
         account.quote_free_native += quote_amount
         market.quote_deposit_total += quote_amount
+        if base_amount or quote_amount:
+            self._log(market, DepositLog(account_id, signer, base_amount, quote_amount))
 
     def refill(
         self,
@@ -281,6 +304,12 @@ class Exchange(PlacementInstructions):
             self.ledger.transfer(vaults.quote_vault, referrer_account, referrer_rebate, authority)
         self.ledger.transfer(vaults.base_vault, user_base_account, base_native, authority)
         self.ledger.transfer(vaults.quote_vault, user_quote_account, quote_native, authority)
+        self._log(
+            market,
+            SettleFundsLog(
+                account_id, base_native, quote_native, referrer_rebate, referrer_account
+            ),
+        )
         account.base_free_native = 0
         account.quote_free_native = 0
         account.referrer_rebates_available = 0
@@ -306,6 +335,7 @@ class Exchange(PlacementInstructions):
         self.ledger.transfer(
             vaults.quote_vault, token_receiver_account, amount, vaults.market_authority
         )
+        self._log(market, SweepFeesLog(market_id, amount, token_receiver_account))
         return amount
 
     # -- crank -------------------------------------------------------------------------------

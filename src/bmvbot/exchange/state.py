@@ -26,7 +26,7 @@ class Checkpoint:
     sides journal their changes and the heap is cut back to its event counter.
     """
 
-    __slots__ = ("_accounts", "_bumps", "_counters", "_heap_seq", "_market", "_tokens")
+    __slots__ = ("_accounts", "_bumps", "_counters", "_heap_seq", "_logs", "_market", "_tokens")
 
     def __init__(
         self,
@@ -37,6 +37,7 @@ class Checkpoint:
         self._market = market
         self._counters = _get_counters(market)
         self._heap_seq = market.event_heap.seq_num
+        self._logs = len(market.logs) if market.logs is not None else 0
         bids = market.bids
         asks = market.asks
         self._bumps = (bids.bump_index, asks.bump_index)
@@ -57,6 +58,8 @@ class Checkpoint:
         market.bids.rollback(self._bumps[0])
         market.asks.rollback(self._bumps[1])
         market.event_heap.truncate_to(self._heap_seq)
+        if market.logs is not None:
+            del market.logs[self._logs :]
         market.restore_counters(self._counters)
         for account, state in self._accounts:
             account.restore(state)
@@ -67,8 +70,10 @@ class Checkpoint:
 class ExchangeState:
     """Markets, OpenOrders accounts, indexers and token accounts of one OpenBook V2 program."""
 
-    def __init__(self, ledger: TokenLedger | None = None) -> None:
+    def __init__(self, ledger: TokenLedger | None = None, *, record_logs: bool = False) -> None:
         self.ledger = ledger if ledger is not None else TokenLedger()
+        self.record_logs = record_logs
+        """Keep each market's program logs in ``Market.logs`` (off by default: they grow)."""
         self.markets: dict[str, Market] = {}
         self.open_orders: dict[str, OpenOrdersAccount] = {}
         self.indexers: dict[str, OpenOrdersIndexer] = {}

@@ -74,10 +74,10 @@ class Venue:
 
 def make_venue(
     *, maker_fee: int = 0, taker_fee: int = 0, base_lot_size: int = 1_000_000,
-    quote_lot_size: int = 1,
+    quote_lot_size: int = 1, record_logs: bool = False,
 ) -> Venue:  # fmt: skip
     """Return a venue with market ``m`` (9/6 decimals) and funded wallets."""
-    exchange = Exchange()
+    exchange = Exchange(record_logs=record_logs)
     params = MarketParams(
         name="m", base_mint="base", quote_mint="quote", base_lot_size=base_lot_size,
         quote_lot_size=quote_lot_size, maker_fee=maker_fee, taker_fee=taker_fee,

@@ -9,6 +9,7 @@ from bmvbot.core.types import Side
 from bmvbot.exchange import (
     ErrorKind,
     ExchangeError,
+    FillLog,
     MarketAccounts,
     MarketParams,
     PlaceOrderType,
@@ -280,3 +281,35 @@ def test_instructions_take_order_pays_only_maker_rebates_not_taker_fee(
     assert result.taker_fees_native == 3
     assert venue.exchange.ledger.balance("carol.quote") == FUNDS_NATIVE - 30
     assert venue.market.fees_accrued == 3
+
+
+def test_instructions_logs_carry_fees_and_vanish_with_a_refusal(
+    make: Callable[..., Venue],
+) -> None:
+    venue = make(maker_fee=-200, taker_fee=400, record_logs=True)
+    venue.market.drain_logs()
+    venue.place("alice", Side.ASK, 10_000, 10, order_type=POST_ONLY)
+    venue.place("carol", Side.ASK, 10_001, 1, order_type=POST_ONLY)
+    venue.place("bob", Side.BID, 10_000, 10, remaining=("alice.oo1",))
+    venue.place("bob", Side.ASK, 10_001, 1, order_type=POST_ONLY)
+    with pytest.raises(ExchangeError) as caught:
+        # carol's fill is applied inline (logged), then bob's own order cannot be borrowed
+        venue.place("bob", Side.BID, 10_001, 2, remaining=("carol.oo1", "bob.oo1"))
+
+    logs = venue.market.drain_logs()
+
+    assert caught.value.name == "AccountBorrowFailed"
+    names = [type(log).__name__ for log in logs]
+    assert names == ["FillLog", "OpenOrdersPositionLog", "OpenOrdersPositionLog",
+                     "TotalOrderFillEvent"]  # fmt: skip
+    fill = logs[0]
+    assert isinstance(fill, FillLog)
+    assert (fill.maker_fee, fill.taker_fee_ceil, fill.quantity) == (0, 40, 10)
+    assert venue.market.drain_logs() == []
+
+
+def test_instructions_logs_are_off_by_default(venue: Venue) -> None:
+    venue.place("alice", Side.ASK, 100, 1, order_type=POST_ONLY)
+
+    assert venue.market.logs is None
+    assert venue.market.drain_logs() == []
