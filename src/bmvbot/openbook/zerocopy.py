@@ -5,7 +5,8 @@ Python values and packs such a dict back to exactly the same bytes. Kinds:
 
 - ``u8 u16 u32 u64 i8 i16 i32 i64 f64``: numbers; ``u128``: a Python int from 16 bytes;
 - ``bool``: one byte that must be 0 or 1;
-- ``pubkey``: a ``Pubkey``; ``opt_pubkey``: ``None`` for the all-zero key;
+- ``pubkey``: a ``Pubkey``; ``opt_pubkey``: ``None`` for the all-zero key (so writing the zero
+  key itself reads back as ``None``, which is what the program means by it);
 - ``str<N>``: N bytes of UTF-8 padded with NULs (``str16``);
 - ``pad<N>``: N bytes kept as ``bytes`` (padding and reserved areas, usually zero).
 """
