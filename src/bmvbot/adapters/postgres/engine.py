@@ -36,6 +36,7 @@ def create_engine(url: str, *, schema: str, pool_size: int, timeout_s: float) ->
         connect_args={
             "timeout": timeout_s,
             "command_timeout": max(timeout_s, 60.0),
-            "server_settings": {"search_path": schema, "timezone": "UTC"},
+            # temp_buffers holds the ingestion staging table in memory (set before first use)
+            "server_settings": {"search_path": schema, "timezone": "UTC", "temp_buffers": "32MB"},
         },
     )

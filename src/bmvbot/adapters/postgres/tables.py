@@ -18,10 +18,10 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     SmallInteger,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -30,7 +30,7 @@ metadata = MetaData()
 trades_history = Table(
     "trades_history",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("id", BigInteger, Identity(), nullable=False),
     Column("market", Text, nullable=False),
     Column("wallet", Text, nullable=True),
     Column("side", SmallInteger, nullable=False),
@@ -43,7 +43,7 @@ trades_history = Table(
     Column("tx_signature", Text, nullable=False),
     Column("event_seq", BigInteger, nullable=False),
     Column("ts", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("market", "tx_signature", "event_seq", name="trades_history_trade_key"),
+    PrimaryKeyConstraint("market", "tx_signature", "event_seq", name="trades_history_trade_key"),
     Index("trades_history_ts_id", "ts", "id"),
 )
 

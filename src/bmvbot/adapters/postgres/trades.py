@@ -143,6 +143,8 @@ class PostgresTradeStore(TradeStore):
             if driver is None:
                 raise RuntimeError("the asyncpg connection is closed")
             async with driver.transaction():
+                # a 100k-row batch sorts twice (copy order, candle order): keep it in memory
+                await driver.execute("SET LOCAL work_mem = '64MB'")
                 await driver.execute(_CREATE_STAGING)
                 await driver.copy_records_to_table(
                     "bmvbot_trades_staging", records=records, columns=_STAGING_COLUMNS

@@ -22,7 +22,7 @@ _TS = sa.DateTime(timezone=True)
 def _create_trades() -> None:
     op.create_table(
         "trades_history",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
         sa.Column("market", sa.Text, nullable=False),
         sa.Column("wallet", sa.Text, nullable=True),
         sa.Column("side", sa.SmallInteger, nullable=False),
@@ -35,7 +35,11 @@ def _create_trades() -> None:
         sa.Column("tx_signature", sa.Text, nullable=False),
         sa.Column("event_seq", sa.BigInteger, nullable=False),
         sa.Column("ts", _TS, nullable=False),
-        sa.UniqueConstraint("market", "tx_signature", "event_seq", name="trades_history_trade_key"),
+        # the deduplication key is the primary key; ``id`` (identity, unique by construction)
+        # orders rows stored at the same time, through the (ts, id) index
+        sa.PrimaryKeyConstraint(
+            "market", "tx_signature", "event_seq", name="trades_history_trade_key"
+        ),
         sa.CheckConstraint("side IN (0, 1)", name="trades_history_side"),
         sa.CheckConstraint("price_lots > 0 AND size_base_lots > 0", name="trades_history_positive"),
     )
