@@ -117,6 +117,8 @@ class EventHeap:
 
 
 def _decode_event(data: bytes, offset: int) -> HeapEvent | bytes:
+    if data[offset : offset + EVENT_SIZE] == _ZERO_EVENT_BYTES:
+        return _ZERO_EVENT  # never-used nodes: share one immutable value
     event_type, side = data[offset], data[offset + 1]
     if side > 1 or event_type > 1:
         return bytes(data[offset : offset + EVENT_SIZE])
@@ -131,6 +133,12 @@ def _decode_event(data: bytes, offset: int) -> HeapEvent | bytes:
         )  # fmt: skip
     _, out_side, slot, ts, seq, owner, qty = _OUT.unpack_from(data, offset)
     return OutEvent(Side(out_side), slot, ts, seq, Pubkey.from_bytes(owner), qty)
+
+
+_ZERO_EVENT_BYTES = bytes(EVENT_SIZE)
+_ZERO_EVENT = FillEvent(
+    Side.BID, False, 0, 0, 0, Pubkey.default(), 0, Pubkey.default(), 0, 0, 0, 0, 0
+)
 
 
 def _encode_event(event: HeapEvent | bytes) -> bytes:
