@@ -6,19 +6,31 @@
 - No swarm self-trade, ever: no trade has a swarm wallet as both maker and taker, whatever the
   plans (crossing each other and the book), bundle landings and failures.
 - The book is never crossed and no wallet rests more than 24 orders.
+- The bundle packer keeps the plan's order, never exceeds 1232 bytes per transaction or five
+  transactions per bundle, puts the tip in each bundle's last transaction only, and only
+  closes a transaction early when the next instruction would not fit (with a tip).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bmvbot.adapters.sim.bundles import BundleParams
+from bmvbot.adapters.sim.bundles import (
+    MAX_TRANSACTIONS_PER_BUNDLE,
+    TX_SIZE_LIMIT_BYTES,
+    BundleParams,
+    InstructionShape,
+    fits,
+    pack_bundles,
+)
 from bmvbot.adapters.sim.clock import SimClock
 from bmvbot.adapters.sim.market import BASE_MINT, QUOTE_MINT
+from bmvbot.adapters.sim.scenarios import SCENARIOS
 from bmvbot.adapters.sim.venue import SIM_MARKET_SPEC, SimulatedVenue
 from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, StepKind
 from bmvbot.core.types import BaseLots, Lamports, Level, MarketSpec, PriceLots, Side, WalletId
@@ -140,7 +152,7 @@ async def _session(
 @settings(max_examples=30, deadline=None)
 @given(
     operations=st.lists(_operations, min_size=1, max_size=6),
-    scenario=st.sampled_from(["random_walk", "whale_wall", "flash_crash", "low_liquidity"]),
+    scenario=st.sampled_from(sorted(SCENARIOS)),
     seed=st.integers(0, 2**16),
     spec=st.sampled_from(FEE_SPECS),
     landing_probability=st.sampled_from([1.0, 0.7]),
@@ -162,3 +174,37 @@ def test_sim_venue_conserves_funds_and_never_self_trades(
 
     assert not [t for t in trades if t.maker_wallet is not None and t.taker_wallet is not None]
     assert len({t.trade_id for t in trades}) == len(trades)
+
+
+_shapes = st.lists(
+    st.builds(
+        InstructionShape,
+        wallet=st.integers(0, 30).map(lambda i: WalletId(f"w{i}")),
+        order_count=st.integers(0, 24),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(shapes=_shapes, has_payer=st.booleans())
+def test_sim_pack_bundles_respects_every_limit(
+    shapes: list[InstructionShape], has_payer: bool
+) -> None:
+    payer = WalletId("payer") if has_payer else None
+
+    bundles = pack_bundles(shapes, payer)
+
+    txs = [tx for bundle in bundles for tx in bundle.transactions]
+    assert [ins for tx in txs for ins in tx.instructions] == shapes
+    for bundle in bundles:
+        assert 1 <= len(bundle.transactions) <= MAX_TRANSACTIONS_PER_BUNDLE
+        assert [tx.has_tip for tx in bundle.transactions] == [False] * (
+            len(bundle.transactions) - 1
+        ) + [True]
+        assert bundle.tip_payer == (payer or bundle.transactions[-1].fee_payer)
+    assert all(tx.size_bytes <= TX_SIZE_LIMIT_BYTES for tx in txs)
+    assert all(fits(tx.instructions, has_tip=tx.has_tip, tip_payer=payer) for tx in txs)
+    for tx, following in itertools.pairwise(txs):
+        grown = [*tx.instructions, following.instructions[0]]
+        assert tx.has_tip or not fits(grown, has_tip=True, tip_payer=payer)

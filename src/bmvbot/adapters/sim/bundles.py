@@ -266,8 +266,9 @@ def pack_bundles(
     """Pack instructions, in order, into the fewest bundles this greedy layout finds.
 
     First the tip is reserved only in each bundle's fifth transaction; if the final bundle's
-    last transaction then has no room for it, the packing is redone with the tip reserved in
-    every transaction (always feasible: one instruction of 24 orders plus a tip fits).
+    last transaction then has no room for it, that bundle's instructions are packed again with
+    the tip reserved in every transaction (always feasible: one instruction of 24 orders plus
+    a tip fits), which may spill them into one more bundle.
 
     Raises:
         RejectedError: an instruction places more than 24 orders.
@@ -275,7 +276,8 @@ def pack_bundles(
     _check_instructions(instructions)
     packed = _greedy(instructions, tip_payer, is_tip_everywhere=False)
     if packed and not fits(packed[-1][-1], has_tip=True, tip_payer=tip_payer):
-        packed = _greedy(instructions, tip_payer, is_tip_everywhere=True)
+        tail = [ins for tx in packed.pop() for ins in tx]
+        packed += _greedy(tail, tip_payer, is_tip_everywhere=True)
     bundles: list[BundleLayout] = []
     for txs in packed:
         layouts = tuple(

@@ -166,3 +166,12 @@ async def test_participants_same_seed_give_identical_runs() -> None:
     assert first.trades == second.trades
     assert [s.book for _, s in first.samples] == [s.book for _, s in second.samples]
     assert first.trades != other.trades
+
+
+@pytest.mark.asyncio
+async def test_participants_run_does_not_depend_on_how_often_it_is_observed() -> None:
+    often = await _run("flash_crash", 300, step_s=1)
+    rarely = await _run("flash_crash", 300, step_s=60)
+
+    assert often.trades == rarely.trades
+    assert often.samples[-1][1].book == rarely.samples[-1][1].book
