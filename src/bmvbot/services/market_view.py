@@ -101,10 +101,18 @@ class MarketView:
 
 
 def market_price_lots(external: L2Snapshot, last_trade_price_lots: int | None) -> float | None:
-    """Return the mid of the external book, else the last trade price, else None."""
+    """Return the market price: the external mid, else the one external touch, else the last trade.
+
+    With one side of the external book empty the touch that remains is the freshest price (the
+    last trade may be an outlier that swept into the void); with no book at all the last
+    trade is all there is; None before any.
+    """
     mid = external.mid_price_lots
     if mid is not None:
         return mid
+    touch = external.best_bid if external.best_bid is not None else external.best_ask
+    if touch is not None:
+        return float(touch)
     return None if last_trade_price_lots is None else float(last_trade_price_lots)
 
 
@@ -151,23 +159,32 @@ def swarm_base_lots(balances: Iterable[WalletBalance], market: MarketSpec) -> tu
 
 
 def skip_crossing_levels(
-    grid: Grid, external: L2Snapshot, reference_prices: Iterable[float], band_fraction: float
+    grid: Grid, external: L2Snapshot, market_price_lots: float | None, band_fraction: float
 ) -> tuple[Grid, int]:
     """Return ``grid`` without the levels that would cross or crowd the market, and how many.
 
-    A bid is left out when it is at or above the best external ask (a post-only bid there is
-    not posted) or inside the band below any reference price (``bid·(1 + band) >= ref``, with
-    the references the market price and the last trade); an ask when it is at or below the
-    best external bid or inside the band above any reference (``ask·(1 - band) <= ref``).
-    A level inside the proximity band would fire the proximity guard on the next tick, and
-    when the market runs away from a slow pivot the band is the margin that keeps a post-only
-    order from crossing before it lands. ``band_fraction`` 0 checks the external touch only.
+    A bid is kept only strictly below all of: the best external ask (a post-only bid at or
+    above it is not posted), ``market / (1 + band)`` (outside the proximity band) and
+    ``best external bid * (1 + band)`` (it improves the external bid by at most the band);
+    an ask only strictly above the mirror images: the best external bid,
+    ``market / (1 - band)`` and ``best external ask * (1 - band)``. A level inside the band
+    would fire the proximity guard on the next tick; and when the market runs away from a
+    slow pivot, or one side of the book is thin, the band is the margin that keeps a
+    post-only order from crossing before it lands. ``band_fraction`` 0 keeps only the touch
+    rules. An absent price sets no limit.
     """
-    bid_limit = math.inf if external.best_ask is None else float(external.best_ask)
-    ask_limit = -math.inf if external.best_bid is None else float(external.best_bid)
-    for price in reference_prices:
-        bid_limit = min(bid_limit, price / (1.0 + band_fraction))
-        ask_limit = max(ask_limit, price / (1.0 - band_fraction))
+    best_bid, best_ask = external.best_bid, external.best_ask
+    bid_limits = [] if best_ask is None else [float(best_ask)]
+    ask_limits = [] if best_bid is None else [float(best_bid)]
+    if best_bid is not None:
+        bid_limits.append(best_bid * (1.0 + band_fraction))
+    if best_ask is not None:
+        ask_limits.append(best_ask * (1.0 - band_fraction))
+    if market_price_lots is not None:
+        bid_limits.append(market_price_lots / (1.0 + band_fraction))
+        ask_limits.append(market_price_lots / (1.0 - band_fraction))
+    bid_limit = min(bid_limits, default=math.inf)
+    ask_limit = max(ask_limits, default=-math.inf)
     bids = tuple(b for b in grid.bids if b.price_lots < bid_limit)
     asks = tuple(a for a in grid.asks if a.price_lots > ask_limit)
     skipped = len(grid.bids) - len(bids) + len(grid.asks) - len(asks)

@@ -309,8 +309,7 @@ class TradingService:
         grid = self._builder(view).build(pivot_lots, view.snapshot.book, view.resting, funds)
         guards = self._params.guards
         band = guards.proximity_fraction if guards.is_proximity_enabled else 0.0
-        references = [p for p in (view.market_price_lots, self._last_trade_price) if p is not None]
-        grid, skipped = skip_crossing_levels(grid, view.external, references, band)
+        grid, skipped = skip_crossing_levels(grid, view.external, view.market_price_lots, band)
         self._counters.skipped_crossing_levels += skipped
         return grid
 
