@@ -71,8 +71,7 @@ class ExchangeWorkload:
         owner, account_id, _, _ = self.accounts[maker]
         resting = self.resting[maker]
         order_id = resting.pop(0)
-        account = self.exchange.open_orders[account_id]
-        if account.find_slot_by_order_id(order_id) is not None and self._on_book(order_id):
+        if self._on_book(order_id):  # else filled or cancelled by a self-trade already
             self.exchange.cancel_order(owner, account_id, order_id)
 
     def _on_book(self, order_id: int) -> bool:

@@ -290,7 +290,7 @@ def new_order(
             f"{max_quote} <= {market.max_quote_lots}",
         )
     matcher = _Matcher(market, taker, owner, remaining)
-    if _can_cross(market, side, price, now_s) and max_base and max_quote:
+    if can_cross(market, side, price, now_s) and max_base and max_quote:
         walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
         remaining_base, remaining_quote, decremented, rebates, may_post = walk
     else:
@@ -330,8 +330,11 @@ def new_order(
     )
 
 
-def _can_cross(market: Market, side: Side, price: int, now_s: int) -> bool:
-    # the walk has work to do unless the opposing best order is live and does not cross
+def can_cross(market: Market, side: Side, price: int, now_s: int) -> bool:
+    """Return False when the opposing best order is live and does not cross ``price``.
+
+    Then matching has nothing to do: no drop of expired orders, no fill.
+    """
     opposing = market.asks if side is _BID else market.bids
     prices = opposing.prices
     if not prices:

@@ -16,6 +16,7 @@ from bmvbot.exchange.errors import (
     OpenBookErrorCode,
     openbook_error,
 )
+from bmvbot.exchange.fees import maker_fees_ceil
 from bmvbot.exchange.ledger import TokenAccount
 from bmvbot.exchange.market import Market
 from bmvbot.exchange.matching import (
@@ -23,6 +24,9 @@ from bmvbot.exchange.matching import (
     cancel_all,
     cancel_resting,
     new_order,
+)
+from bmvbot.exchange.matching import (
+    can_cross as _can_cross,
 )
 from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
@@ -39,6 +43,9 @@ from bmvbot.exchange.orders import (
 from bmvbot.exchange.state import Checkpoint, ExchangeState
 
 _NO_ACCOUNTS: Mapping[str, OpenOrdersAccount] = MappingProxyType({})
+_NEVER_SLIDING = frozenset((PlaceOrderType.LIMIT, PlaceOrderType.POST_ONLY))
+_ROOMY_SIDE = 500
+"""Fewer resting orders than this on a side: it cannot be full (that takes 512)."""
 
 
 class PlacementInstructions(ExchangeState):
@@ -72,19 +79,20 @@ class PlacementInstructions(ExchangeState):
         tif = tif_from_expiry(expiry, now_s) if expiry else 0
         if tif is None:
             return OrderResult.skipped()
-        remaining: Mapping[str, OpenOrdersAccount]
-        if remaining_accounts:
-            remaining = self._remaining(remaining_accounts)
-            accounts = [account, *remaining.values()]
-        else:
-            remaining = _NO_ACCOUNTS
-            accounts = [account]
-        checkpoint = Checkpoint(market, accounts, tokens)
+        order = _new_order(args, tif)
+        if not remaining_accounts and _cannot_fail_once_started(
+            market, account, order, tokens[0], signer, now_s
+        ):
+            return self._place_order(
+                market, account, signer, order, args.limit, user_token_account, now_s,
+                _NO_ACCOUNTS,
+            )  # fmt: skip
+        remaining = self._remaining(remaining_accounts)
+        checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
         try:
             result = self._place_order(
-                market, account, signer, _new_order(args, tif), args.limit, user_token_account,
-                now_s, remaining,
-            )  # fmt: skip
+                market, account, signer, order, args.limit, user_token_account, now_s, remaining
+            )
         except BaseException:
             checkpoint.rollback()
             raise
@@ -437,6 +445,41 @@ class PlacementInstructions(ExchangeState):
         """
         account, market = self._trading_account(signer, account_id)
         return cancel_all(market, account, side, limit)
+
+
+def _cannot_fail_once_started(
+    market: Market,
+    account: OpenOrdersAccount,
+    order: NewOrder,
+    token: TokenAccount,
+    signer: str,
+    now_s: int,
+) -> bool:
+    """Return True when ``order`` surely rests or is dropped without any refusal.
+
+    Then no checkpoint is needed: the order is a Limit or PostOnly that cannot cross (so no
+    events, fills or self trades), its side holds no order with an expiry and has room, the
+    account has a free slot, its sizes are within the market maxima, and the signer's token
+    account plus the free balance cover the most the order can lock. Anything else runs under
+    a checkpoint.
+    """
+    if order.order_type not in _NEVER_SLIDING or _can_cross(
+        market, order.side, order.price_lots, now_s
+    ):
+        return False
+    book = market.bids if order.side is Side.BID else market.asks
+    if book.expiring or len(book.by_id) >= _ROOMY_SIDE or None not in account.slots:
+        return False
+    max_quote = order.max_quote_lots_including_fees
+    if order.max_base_lots > market.max_base_lots or max_quote > market.max_quote_lots:
+        return False
+    if order.max_base_lots < 0 or max_quote < 0 or token.owner != signer:
+        return False
+    if order.side is Side.BID:
+        most_native = max_quote * market.quote_lot_size
+        most_native += maker_fees_ceil(most_native, market.maker_fee)
+        return token.amount + account.quote_free_native >= most_native
+    return token.amount + account.base_free_native >= order.max_base_lots * market.base_lot_size
 
 
 def _new_order(args: PlaceOrderArgs, tif: int, max_base_lots: int | None = None) -> NewOrder:
