@@ -53,10 +53,10 @@ def test_store_settings_bad_variable_config_error_names_it(
 
 
 def test_asyncpg_url_sets_driver_and_keeps_unix_socket_host() -> None:
-    url = asyncpg_url("postgresql://postgres:@/postgres?host=/tmp/pg")
+    url = asyncpg_url("postgresql://postgres:@/postgres?host=/var/run/bmvbot-pg")
 
     assert url.startswith("postgresql+asyncpg://postgres")
-    assert make_url(url).query["host"] == "/tmp/pg"
+    assert make_url(url).query["host"] == "/var/run/bmvbot-pg"
 
 
 def test_asyncpg_url_garbage_config_error_without_the_url() -> None:
