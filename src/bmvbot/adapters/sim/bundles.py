@@ -207,13 +207,6 @@ class BundleLayout:
     transactions: tuple[TransactionLayout, ...]
     tip_payer: WalletId
 
-    @property
-    def wallets(self) -> tuple[WalletId, ...]:
-        """Return the wallets with an instruction in the bundle, first appearance first."""
-        return tuple(
-            dict.fromkeys(ins.wallet for tx in self.transactions for ins in tx.instructions)
-        )
-
 
 def _layout(
     instructions: list[InstructionShape], has_tip: bool, tip_payer: WalletId | None

@@ -280,7 +280,3 @@ class SimMarket:
                 book = market.bids if slot.side is Side.BID else market.asks
                 count += slot.order_id in book.by_id
         return count
-
-    def total_native(self, mint: str) -> int:
-        """Return every unit of ``mint`` in token accounts and vaults (constant by design)."""
-        return self.exchange.ledger.total(mint)

@@ -19,6 +19,7 @@ schedule, so one seed gives one run.
 
 from __future__ import annotations
 
+import abc
 import heapq
 import math
 import random
@@ -64,7 +65,7 @@ class ParticipantContext:
         return self.market.spec.price_to_ui(price_lots)
 
 
-class Participant:
+class Participant(abc.ABC):
     """One outside trader; ``act`` runs one action and returns seconds until the next."""
 
     def __init__(self, trader: Trader, mix: ParticipantMix) -> None:
@@ -75,13 +76,13 @@ class Participant:
         """Return seconds from the start to the first action."""
         return self.next_delay_s(rng)
 
+    @abc.abstractmethod
     def next_delay_s(self, rng: random.Random) -> float:
         """Return seconds to the next action (exponential gap)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def act(self, ctx: ParticipantContext, now_ns: int) -> float:
         """Run one action at ``now_ns``; return seconds until the next one."""
-        raise NotImplementedError
 
 
 class NoiseTaker(Participant):
@@ -304,11 +305,6 @@ class ParticipantPool:
     def _crank(self, now_ns: int) -> float:
         self.market.crank()
         return self._crank_interval_s
-
-    @property
-    def next_event_ns(self) -> int:
-        """Return when the next scheduled event is due."""
-        return self._queue[0][0]
 
     def advance_to(self, t_ns: int) -> int:
         """Run every event due at or before ``t_ns`` in time order; return how many ran."""

@@ -216,11 +216,6 @@ class LatentPrice:
         factor = shock.factor(self._elapsed_s) if shock is not None else 1.0
         return math.exp(self._log_walk) * factor
 
-    @property
-    def elapsed_s(self) -> float:
-        """Return the seconds walked since the start."""
-        return self._elapsed_s
-
     def step(self, dt_s: float) -> float:
         """Walk ``dt_s`` seconds forward and return the new price (see the module formula)."""
         scenario = self.scenario

@@ -175,3 +175,30 @@ async def test_participants_run_does_not_depend_on_how_often_it_is_observed() ->
 
     assert often.trades == rarely.trades
     assert often.samples[-1][1].book == rarely.samples[-1][1].book
+
+
+@pytest.mark.asyncio
+async def test_participants_failed_instruction_is_counted_and_the_run_goes_on() -> None:
+    clock = SimClock()
+    venue = SimulatedVenue.create(wallet_count=1, clock=clock, scenario="random_walk", seed=4)
+    noise = venue.market.traders["noise"]
+    ledger = venue.market.exchange.ledger
+    ledger.get(noise.base_token).amount = 0
+    ledger.get(noise.quote_token).amount = 0
+
+    clock.advance(120 * NS)
+    snapshot = await venue.snapshot()
+
+    assert venue.pool.rejected_actions > 0
+    assert snapshot.trades
+    assert venue.latent_price == venue.pool.latent.price > 0
+
+
+def test_participants_take_of_nothing_does_nothing() -> None:
+    venue = SimulatedVenue.create(wallet_count=1, clock=SimClock(), scenario="quiet")
+    trader = venue.market.open_trader("idle", 10**12, 10**12)
+
+    taken = venue.market.take(trader, Side.BID, 125_000, 0, venue.market_time_ns)
+
+    assert taken == 0
+    assert venue.market.drain_trades() == ()

@@ -370,18 +370,17 @@ def _fill_bid_side(quiet: Quiet, orders: int) -> None:
         market.exchange.place_order(trader.owner, trader.account_id, args, trader.quote_token, 0)
 
 
+@pytest.mark.parametrize("has_earlier_step", [True, False])
 @pytest.mark.asyncio
-async def test_venue_exchange_error_in_a_later_step_undoes_the_earlier_ones() -> None:
+async def test_venue_exchange_error_in_a_step_undoes_the_whole_bundle(
+    has_earlier_step: bool,
+) -> None:
     quiet = _quiet()
     venue = quiet.venue
     w0, w1, _ = await venue.wallets()
     before = _state(quiet, await venue.snapshot())
-    plan = ReplacementPlan(
-        (
-            ReplacementStep(w0, StepKind.REPLACE, (), (_ask(100),)),
-            ReplacementStep(w1, StepKind.REPLACE, (_bid(-900),), ()),
-        )
-    )
+    earlier = (ReplacementStep(w0, StepKind.REPLACE, (), (_ask(100),)),) if has_earlier_step else ()
+    plan = ReplacementPlan((*earlier, ReplacementStep(w1, StepKind.REPLACE, (_bid(-900),), ())))
     _fill_bid_side(quiet, 512)
     filled = _state(quiet, await venue.snapshot())
 
@@ -391,7 +390,7 @@ async def test_venue_exchange_error_in_a_later_step_undoes_the_earlier_ones() ->
     assert len(venue.market.market.bids) == 512
     assert before != filled
     assert report.status is LandingStatus.FAILED
-    assert report.failed_wallets == (w0, w1)
+    assert report.failed_wallets == tuple(step.wallet for step in plan.steps)
     assert after == filled
 
 
@@ -455,3 +454,11 @@ def test_venue_create_rejects_mismatched_funding_and_foreign_tip_payer() -> None
     with pytest.raises(ConfigError, match="tip_payer must be a swarm wallet") as caught:
         SimulatedVenue.create(wallet_count=1, clock=SimClock(), tip_payer=WalletId("treasury"))
     assert caught.value.key == "venue.tip_payer"
+
+
+@pytest.mark.parametrize("field", ["base_native", "quote_native", "lamports"])
+def test_swarm_funding_negative_amount_raises_config_error(field: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        SwarmFunding(**{field: -1})
+
+    assert caught.value.key == f"funding.{field}"
