@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from bmvbot.adapters.postgres.engine import asyncpg_url
-from bmvbot.adapters.postgres.settings import StoreSettings
+from bmvbot.adapters.postgres.settings import StoreSettings, default_data_dir
 from bmvbot.bootstrap import store_settings
 from bmvbot.core.errors import ConfigError
 
@@ -70,3 +71,11 @@ def test_store_settings_secret_url_hidden_in_repr() -> None:
     settings = StoreSettings(database_url="postgresql://u:hunter2@h/db")
 
     assert "hunter2" not in repr(settings)
+
+
+def test_default_data_dir_outside_root_home_when_root() -> None:
+    expected_root = os.geteuid() == 0
+
+    directory = default_data_dir()
+
+    assert (directory == Path("/var/lib/bmvbot")) is expected_root

@@ -11,8 +11,10 @@ adds nothing we need and would be a second 40 MB copy of the binaries.
 
 Running as root: PostgreSQL refuses to run as root, so the wheel creates an unprivileged system
 user ``pgserver`` (``useradd``), gives it the data directory and runs ``initdb``/``pg_ctl`` as that
-user; it also makes the parent directories traversable (``o+rx``). Elsewhere it runs as the
-current user.
+user; it also makes every parent directory of the data directory traversable (``o+rx``), which
+is why the default data directory under root is ``/var/lib/bmvbot`` rather than one in
+``/root`` (see ``settings.default_data_dir``). Elsewhere it runs as the current user. Verified
+here: initdb, start, stop and restart as root with the data in a temporary directory.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ under ``BMVBOT_DATA_DIR`` (default: the user's data directory, e.g. ``~/.local/s
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+def default_data_dir() -> Path:
+    """Return the default data directory: the user's data dir, or ``/var/lib/bmvbot`` as root.
+
+    Under root the embedded server runs as an unprivileged user and every parent of its data
+    directory must be traversable by it; ``/var/lib`` already is, whereas ``/root`` would have
+    to be opened up to everyone.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/bmvbot")
+    return platformdirs.user_data_path("bmvbot")
+
+
 class StoreSettings(BaseSettings):
     """Where the store lives and how it is reached.
 
@@ -23,7 +36,7 @@ class StoreSettings(BaseSettings):
         database_url: ``DATABASE_URL``, e.g. ``postgresql://user:pass@host:5432/db``; unset (the
             default) starts the embedded server. Kept secret: it may carry a password.
         data_dir: ``BMVBOT_DATA_DIR``; the embedded server keeps its files in
-            ``<data_dir>/postgres``. Default: the platform's user data directory for ``bmvbot``.
+            ``<data_dir>/postgres``. Default: ``default_data_dir()``.
         db_schema: ``BMVBOT_DB_SCHEMA``, the schema holding bmvbot's tables; default ``public``.
         db_pool_size: ``BMVBOT_DB_POOL_SIZE``, connections kept in the pool; default 5, 1..100.
         db_timeout_s: ``BMVBOT_DB_TIMEOUT_S``, connect and command timeout in seconds; default 10.
@@ -35,7 +48,7 @@ class StoreSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
     )
     data_dir: Path = Field(
-        default_factory=lambda: platformdirs.user_data_path("bmvbot"),
+        default_factory=default_data_dir,
         validation_alias=AliasChoices("BMVBOT_DATA_DIR", "data_dir"),
     )
     db_schema: str = Field(
