@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bmvbot.core.types import Side
+from bmvbot.exchange.accounting import cancel_all
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error
 from bmvbot.exchange.ledger import TokenLedger
 from bmvbot.exchange.market import Market
-from bmvbot.exchange.matching import NewOrder, cancel_all, new_order
+from bmvbot.exchange.matching import NewOrder, new_order
 from bmvbot.exchange.open_orders import OpenOrdersAccount
 from bmvbot.exchange.orders import (
     PlaceMultipleOrdersArgs,

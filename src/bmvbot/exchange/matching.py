@@ -13,17 +13,17 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from bmvbot.core.types import Side
+from bmvbot.exchange.accounting import apply_out_event, execute_maker, position_log
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error, runtime_error
 from bmvbot.exchange.events import FillEvent, OutEvent
 from bmvbot.exchange.fees import (
     maker_fees_ceil,
-    maker_fees_floor,
     maker_rebate_floor,
     subtract_taker_fees,
     taker_fees_ceil,
 )
-from bmvbot.exchange.logs import FillLog, OpenOrdersPositionLog, TotalOrderFillEvent
+from bmvbot.exchange.logs import TotalOrderFillEvent
 from bmvbot.exchange.market import Market
 from bmvbot.exchange.open_orders import OpenOrdersAccount
 from bmvbot.exchange.orders import (
@@ -86,75 +86,6 @@ def _push(market: Market, event: FillEvent | OutEvent) -> None:
         raise runtime_error(
             "ProgramFailedToComplete", f"event heap of market {market.market_id} is full"
         ) from None
-
-
-def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> None:
-    """Apply a fill to the maker's account (crank or inline), as ``execute_maker``."""
-    is_self_trade = fill.maker == fill.taker
-    quote_native = fill.quantity * fill.price * market.quote_lot_size
-    if is_self_trade:
-        maker_fees = rebate = 0
-    else:
-        maker_fees = maker_fees_floor(quote_native, market.maker_fee)
-        rebate = maker_rebate_floor(quote_native, market.maker_fee)
-    if fill.taker_side is _ASK:  # the maker bid
-        maker.base_free_native += fill.quantity * market.base_lot_size
-        maker.quote_free_native += rebate
-        maker.locked_maker_fees -= maker_fees
-    else:
-        maker.quote_free_native += quote_native + rebate - maker_fees
-    maker.maker_volume += quote_native
-    maker.referrer_rebates_available += maker_fees
-    market.referrer_rebates_accrued += maker_fees
-    market.maker_volume += quote_native
-    market.fees_accrued += maker_fees
-    if fill.maker_out:
-        maker.remove_order(fill.maker_slot, fill.quantity, fill.price)
-    elif fill.taker_side is _ASK:
-        maker.bids_base_lots -= fill.quantity
-        maker.bids_quote_lots -= fill.quantity * fill.price
-    else:
-        maker.asks_base_lots -= fill.quantity
-    if market.logs is not None:
-        _log_fill(market, maker, fill, maker_fees, is_self_trade)
-
-
-def _log_fill(
-    market: Market, maker: OpenOrdersAccount, fill: FillEvent, maker_fees: int, is_self: bool
-) -> None:
-    logs = market.logs
-    if logs is None:
-        return
-    quote_native = fill.quantity * fill.price * market.quote_lot_size
-    taker_fee = (
-        taker_fees_ceil(quote_native, market.taker_fee) if quote_native and not is_self else 0
-    )
-    logs.append(
-        FillLog(
-            market.market_id, int(fill.taker_side), fill.maker_slot, fill.maker_out,
-            fill.timestamp, fill.seq_num, fill.maker, fill.maker_client_order_id, maker_fees,
-            fill.maker_timestamp, fill.taker, fill.taker_client_order_id, taker_fee, fill.price,
-            fill.quantity,
-        )
-    )  # fmt: skip
-    logs.append(position_log(market, maker))
-
-
-def position_log(market: Market, account: OpenOrdersAccount) -> OpenOrdersPositionLog:
-    """Return the ``OpenOrdersPositionLog`` of ``account`` as it is now."""
-    return OpenOrdersPositionLog(
-        account.owner, account.account_num, market.market_id, account.bids_base_lots,
-        account.bids_quote_lots, account.asks_base_lots, account.base_free_native,
-        account.quote_free_native, account.locked_maker_fees,
-        account.referrer_rebates_available, account.maker_volume, account.taker_volume,
-    )  # fmt: skip
-
-
-def apply_out_event(market: Market, owner: OpenOrdersAccount, out: OutEvent) -> None:
-    """Release an expired or evicted order into its owner's free balances."""
-    owner.cancel_order(
-        out.owner_slot, out.quantity, market.base_lot_size, market.quote_lot_size, market.maker_fee
-    )
 
 
 class _Matcher:
@@ -277,18 +208,8 @@ def new_order(
     seq = market.seq_num
     order_id = (price << 64) | (seq if side is _ASK else 0xFFFF_FFFF_FFFF_FFFF - seq)
 
-    is_post_only = order.order_type in _POST_ONLY_TYPES
     max_base = order.max_base_lots
-    if side is _BID and not is_post_only:
-        max_quote = subtract_taker_fees(order.max_quote_lots_including_fees, market.taker_fee)
-    else:
-        max_quote = order.max_quote_lots_including_fees
-    if max_base > market.max_base_lots or max_quote > market.max_quote_lots:
-        raise openbook_error(
-            OpenBookErrorCode.INVALID_INPUT_LOTS_SIZE,
-            f"max_base_lots {max_base} must be <= {market.max_base_lots} and max quote lots "
-            f"{max_quote} <= {market.max_quote_lots}",
-        )
+    max_quote = _matching_budget(market, order)
     matcher = _Matcher(market, taker, owner, remaining)
     if can_cross(market, side, price, now_s) and max_base and max_quote:
         walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
@@ -328,6 +249,20 @@ def new_order(
         posted * price * quote_lot_size,
         tuple(matcher.fills),
     )
+
+
+def _matching_budget(market: Market, order: NewOrder) -> int:
+    # a crossing bid spends its budget net of the taker fee; sizes are capped by the market
+    max_quote = order.max_quote_lots_including_fees
+    if order.side is _BID and order.order_type not in _POST_ONLY_TYPES:
+        max_quote = subtract_taker_fees(max_quote, market.taker_fee)
+    if order.max_base_lots > market.max_base_lots or max_quote > market.max_quote_lots:
+        raise openbook_error(
+            OpenBookErrorCode.INVALID_INPUT_LOTS_SIZE,
+            f"max_base_lots {order.max_base_lots} must be <= {market.max_base_lots} and max "
+            f"quote lots {max_quote} <= {market.max_quote_lots}",
+        )
+    return max_quote
 
 
 def can_cross(market: Market, side: Side, price: int, now_s: int) -> bool:
@@ -510,18 +445,7 @@ def _post(
         matcher.drop_expired(expired, now_s)
     # a side can only be full from 512 orders on (2L-1 of 1,024 nodes)
     if len(book.by_id) >= 511 and book.is_full:
-        worst = book.worst_order()
-        if worst is None:
-            raise openbook_error(OpenBookErrorCode.SOME_ERROR, "book side is full but empty")
-        book.remove(worst)
-        is_better = price > worst.price_lots if side is Side.BID else price < worst.price_lots
-        if not is_better:
-            raise openbook_error(
-                OpenBookErrorCode.SOME_ERROR,
-                f"book side is full and price {price} is not better than the worst "
-                f"{worst.price_lots}",
-            )
-        matcher.drop_expired(worst, now_s)
+        _evict_worst(book, matcher, price, now_s)
     slot = taker.next_order_slot()
     book.insert(
         RestingOrder(
@@ -541,27 +465,16 @@ def _post(
     return maker_fees
 
 
-def cancel_all(market: Market, account: OpenOrdersAccount, side: Side | None, limit: int) -> int:
-    """Cancel the account's orders as ``Orderbook::cancel_all_orders``; return the lots released."""
-    total = 0
-    for index in range(len(account.slots)):
-        entry = account.slots[index]
-        if entry is None or (side is not None and entry.side is not side):
-            continue
-        if limit == 0:
-            break
-        order = market.book_side(entry.side).by_id.get(entry.order_id)
-        if order is not None:
-            total += cancel_resting(market, account, order)
-        limit -= 1
-    return total
-
-
-def cancel_resting(market: Market, account: OpenOrdersAccount, order: RestingOrder) -> int:
-    """Take ``order`` off the book into ``account``'s free balances; return its base lots."""
-    market.book_side(order.side).remove(order)
-    account.cancel_order(
-        order.owner_slot, order.quantity, market.base_lot_size, market.quote_lot_size,
-        market.maker_fee,
-    )  # fmt: skip
-    return order.quantity
+def _evict_worst(book: BookSide, matcher: _Matcher, price: int, now_s: int) -> None:
+    # the program removes the worst order first and only then refuses a price not better
+    worst = book.worst_order()
+    if worst is None:
+        raise openbook_error(OpenBookErrorCode.SOME_ERROR, "book side is full but empty")
+    book.remove(worst)
+    is_better = price > worst.price_lots if book.side is _BID else price < worst.price_lots
+    if not is_better:
+        raise openbook_error(
+            OpenBookErrorCode.SOME_ERROR,
+            f"book side is full and price {price} is not better than the worst {worst.price_lots}",
+        )
+    matcher.drop_expired(worst, now_s)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from bmvbot.core.types import Side
+from bmvbot.exchange.accounting import cancel_all, cancel_resting
 from bmvbot.exchange.batch import prepare_batch, run_batch
 from bmvbot.exchange.errors import (
     OpenBookErrorCode,
@@ -19,15 +20,7 @@ from bmvbot.exchange.errors import (
 from bmvbot.exchange.fees import maker_fees_ceil
 from bmvbot.exchange.ledger import TokenAccount
 from bmvbot.exchange.market import Market
-from bmvbot.exchange.matching import (
-    NewOrder,
-    cancel_all,
-    cancel_resting,
-    new_order,
-)
-from bmvbot.exchange.matching import (
-    can_cross as _can_cross,
-)
+from bmvbot.exchange.matching import NewOrder, can_cross, new_order
 from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
 )
@@ -463,7 +456,7 @@ def _cannot_fail_once_started(
     account plus the free balance cover the most the order can lock. Anything else runs under
     a checkpoint.
     """
-    if order.order_type not in _NEVER_SLIDING or _can_cross(
+    if order.order_type not in _NEVER_SLIDING or can_cross(
         market, order.side, order.price_lots, now_s
     ):
         return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bmvbot.exchange.accounting import apply_out_event, execute_maker
 from bmvbot.exchange.errors import (
     OpenBookErrorCode,
     anchor_error,
@@ -28,10 +29,6 @@ from bmvbot.exchange.logs import (
     SweepFeesLog,
 )
 from bmvbot.exchange.market import Market, MarketAccounts, MarketParams, validate_market_params
-from bmvbot.exchange.matching import (
-    apply_out_event,
-    execute_maker,
-)
 from bmvbot.exchange.open_orders import (
     MAX_OPEN_ORDERS_ACCOUNTS_PER_INDEXER,
     OpenOrdersAccount,
@@ -270,18 +267,9 @@ class Exchange(PlacementInstructions):
                 when a delegate settles to token accounts the owner does not own.
         """
         account, market = self._trading_account(signer, account_id)
-        params = market.params
-        tokens = (
-            self._require_token(user_base_account, params.base_mint),
-            self._require_token(user_quote_account, params.quote_mint),
+        self._require_settle_destinations(
+            account, market, signer, (user_base_account, user_quote_account, referrer_account)
         )
-        for token_id, token in zip((user_base_account, user_quote_account), tokens, strict=True):
-            if not account.is_settle_destination_allowed(signer, token.owner):
-                raise anchor_error(
-                    2003, "ConstraintRaw", f"{signer} may not settle {account_id} to {token_id}"
-                )
-        if referrer_account is not None:
-            self._require_token(referrer_account, params.quote_mint)
         roundoff_maker_fees = 0
         if market.maker_fee > 0 and account.bids_base_lots == 0:
             roundoff_maker_fees = account.locked_maker_fees
@@ -314,6 +302,27 @@ class Exchange(PlacementInstructions):
         account.quote_free_native = 0
         account.referrer_rebates_available = 0
         return base_native, quote_native
+
+    def _require_settle_destinations(
+        self,
+        account: OpenOrdersAccount,
+        market: Market,
+        signer: str,
+        token_ids: tuple[str, str, str | None],
+    ) -> None:
+        # base and quote accounts of the right mints, owned by the owner when a delegate signs
+        base_id, quote_id, referrer_id = token_ids
+        params = market.params
+        for token_id, mint in ((base_id, params.base_mint), (quote_id, params.quote_mint)):
+            token = self._require_token(token_id, mint)
+            if not account.is_settle_destination_allowed(signer, token.owner):
+                raise anchor_error(
+                    2003,
+                    "ConstraintRaw",
+                    f"{signer} may not settle {account.account_id} to {token_id}",
+                )
+        if referrer_id is not None:
+            self._require_token(referrer_id, params.quote_mint)
 
     def sweep_fees(self, signer: str, market_id: str, token_receiver_account: str) -> int:
         """Pay the market's available fees to ``token_receiver_account``; return the amount.
