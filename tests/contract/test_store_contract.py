@@ -439,3 +439,62 @@ async def test_pivot_inputs_random_windows_match_trade_by_trade_sums(stores: Sto
         )
         assert got == expected
         assert [t.key for t in inputs.recent_trades] == [key for _, key in recent]
+
+
+@pytest.mark.asyncio
+async def test_candles_random_batches_with_replays_match_trade_by_trade_ohlcv(
+    stores: Stores,
+) -> None:
+    rng = random.Random(7)
+    originals = [
+        trade(
+            i,
+            T0_NS + rng.randrange(30 * MINUTE_NS) // 1_000_000 * 1_000_000,  # many equal times
+            price_lots=rng.randint(1, 50),
+            size_base_lots=rng.randint(1, 9),
+        )
+        for i in range(1_500)
+    ]
+    deliveries = originals + rng.sample(originals, 500)  # a second source replays some
+    rng.shuffle(deliveries)
+    first_stored: dict[TradeKey, int] = {}
+    for order, t in enumerate(deliveries):
+        first_stored.setdefault(t.key, order)
+    cut = sorted(rng.sample(range(1, len(deliveries)), 8))
+
+    for start, end in zip([0, *cut], [*cut, len(deliveries)], strict=True):
+        await stores.trades.add_trades(deliveries[start:end])
+
+    candles = await stores.prices.candles(MARKET, T0_NS, T0_NS + 30 * MINUTE_NS)
+    by_minute: dict[int, list[TradeRecord]] = {}
+    for t in originals:
+        by_minute.setdefault(t.ts_ns - t.ts_ns % MINUTE_NS, []).append(t)
+    expected = []
+    for minute, group in sorted(by_minute.items()):
+        ordered = sorted(group, key=lambda t: (t.ts_ns, first_stored[t.key]))
+        expected.append(
+            (
+                minute,
+                ordered[0].price_lots,
+                max(t.price_lots for t in group),
+                min(t.price_lots for t in group),
+                ordered[-1].price_lots,
+                sum(t.size_base_lots for t in group),
+                sum(t.price_lots * t.size_base_lots for t in group),
+                len(group),
+            )
+        )
+    got = [
+        (
+            c.minute_start_ns,
+            c.open_price_lots,
+            c.high_price_lots,
+            c.low_price_lots,
+            c.close_price_lots,
+            c.volume_base_lots,
+            c.quote_volume_lots,
+            c.trade_count,
+        )
+        for c in candles
+    ]
+    assert got == expected
