@@ -382,14 +382,15 @@ class SimulatedVenue(Venue):
             return ExecutionReport(
                 LandingStatus.LANDED, (), (), (), True, 0, Lamports(0), Lamports(0)
             )
+        shapes = [InstructionShape(s.wallet, _order_count(s)) for s in steps]
+        layouts = self.packer(shapes, self.tip_payer)
+        self._check_lamports(layouts, tip_lamports)
+        # a keeper crank first, so the wallets' filled orders free their slots
         self.market.crank(
             self._traders[w].account_id
             for w in dict.fromkeys(s.wallet for s in steps)
             if self.market.blocked_slots(self._traders[w].account_id)
         )
-        shapes = [InstructionShape(s.wallet, len(s.bids) + len(s.asks)) for s in steps]
-        layouts = self.packer(shapes, self.tip_payer)
-        self._check_lamports(layouts, tip_lamports)
         outcome = _Outcome([])
         cursor = 0
         for layout in layouts:
@@ -414,13 +415,17 @@ class SimulatedVenue(Venue):
         landing_ns = self.pool.now_ns + draw.delay_slots * self.bundle_params.slot_ms * NS_PER_MS
         self.pool.advance_to(landing_ns)
         if not draw.is_landed:
-            logger.info("bundle not landed bundle_id=%s delay_slots=%d", bundle, draw.delay_slots)
+            logger.info(
+                "bundle not landed", extra={"bundle_id": bundle, "delay_slots": draw.delay_slots}
+            )
             outcome.is_stopped = True
             return
         try:
             dropped = self._apply(layout, steps, draw, landing_ns)
         except (ExchangeError, _BundleFailedError) as error:
-            logger.info("bundle failed in execution bundle_id=%s error=%s", bundle, error)
+            logger.info(
+                "bundle failed in execution", extra={"bundle_id": bundle, "error": str(error)}
+            )
             outcome.is_stopped = True
             return
         for tx in layout.transactions:
@@ -460,10 +465,11 @@ class SimulatedVenue(Venue):
 
     def _run_step(self, step: ReplacementStep, now_ns: int) -> int:
         trader = self._traders[step.wallet]
-        bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
-        asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
-        if step.kind is StepKind.CANCEL:
-            bids, asks = [], []
+        bids: list[tuple[int, int]] = []
+        asks: list[tuple[int, int]] = []
+        if step.kind is StepKind.REPLACE:
+            bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
+            asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
         ids = self.market.place_post_only(trader, bids, asks, now_ns)
         best_bid, best_ask = self.market.best_prices(now_ns)
         dropped = 0
@@ -501,6 +507,10 @@ class SimulatedVenue(Venue):
             fees_lamports=Lamports(outcome.fees_lamports),
             dropped_orders=outcome.dropped_orders,
         )
+
+
+def _order_count(step: ReplacementStep) -> int:
+    return len(step.bids) + len(step.asks) if step.kind is StepKind.REPLACE else 0
 
 
 def _fundings(

@@ -462,3 +462,25 @@ def test_swarm_funding_negative_amount_raises_config_error(field: str) -> None:
         SwarmFunding(**{field: -1})
 
     assert caught.value.key == f"funding.{field}"
+
+
+@pytest.mark.asyncio
+async def test_venue_step_over_24_orders_is_rejected_before_anything_happens() -> None:
+    quiet = _quiet()
+    venue = quiet.venue
+    w0 = (await venue.wallets())[0]
+    await venue.execute(
+        ReplacementPlan((ReplacementStep(w0, StepKind.REPLACE, (), (_ask(0),)),)), TIP
+    )
+    venue.market.take(quiet.outsider, Side.BID, MID, 100, venue.market_time_ns)
+    before = _state(quiet, await venue.snapshot())
+    too_many = tuple(_ask(10 + k, 1) for k in range(25))
+
+    with pytest.raises(RejectedError, match=r"0\.\.24 orders"):
+        await venue.execute(
+            ReplacementPlan((ReplacementStep(w0, StepKind.REPLACE, (), too_many),)), TIP
+        )
+
+    snapshot = await venue.snapshot()
+    assert _state(quiet, snapshot) == before
+    assert snapshot.balances[0].blocked_slots == 1
