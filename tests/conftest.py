@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -26,6 +27,11 @@ from bmvbot.adapters.postgres.settings import StoreSettings
 from bmvbot.adapters.postgres.store import PostgresDatabase
 
 PG_TARGETS = ("embedded", "database_url")
+
+# helpers import as ``tests.<dir>.<module>``, the name mypy gives them (see tests/golden)
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pg_proxy import PgProxy
 from pydantic import SecretStr
 from sqlalchemy import text
+from tests.integration.postgres.pg_proxy import PgProxy
 
 from bmvbot.adapters.postgres.ingestion import IngestionParams, TradeIngestor
 from bmvbot.adapters.postgres.settings import StoreSettings
