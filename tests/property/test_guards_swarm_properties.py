@@ -213,6 +213,34 @@ def test_plan_replacement_no_prefix_crosses_and_ends_on_new_allocation(
         assert Counter(book[orders.wallet]) == Counter(orders.levels)
     if params.is_side_split:
         assert plan.is_single_pass
+        assert len(plan.stages) <= 2
+
+
+@settings(max_examples=300)
+@given(case=moves())
+def test_plan_replacement_steps_of_one_stage_may_run_together(
+    case: tuple[SwarmParams, dict[WalletId, tuple[Level, ...]], Allocation],
+) -> None:
+    _, resting, new = case
+
+    plan = plan_replacement(resting, new)
+
+    # worst case inside a stage: every stale order of the stage's wallets still rests while
+    # every new order of the stage lands
+    book = {w: list(levels) for w, levels in resting.items()}
+    seen: set[WalletId] = set()
+    for stage, steps in enumerate(plan.stages):
+        assert steps
+        assert all(step.stage == stage for step in steps)
+        for step in steps:
+            others = [level for w, levels in book.items() if w != step.wallet for level in levels]
+            assert not any(crosses(n, o) for n in step.bids + step.asks for o in others)
+            # a wallet's cancel-first and its replacement never share a stage
+            assert step.wallet not in seen or step.kind is StepKind.REPLACE
+        for step in steps:
+            book[step.wallet] = list(step.bids + step.asks)
+        seen |= {step.wallet for step in steps}
+        assert len({step.wallet for step in steps}) == len(steps)
 
 
 guard_params = st.builds(

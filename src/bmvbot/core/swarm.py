@@ -31,6 +31,7 @@ _WALLET = attrgetter("wallet")
 _QUOTE_FUNDS = attrgetter("quote_lots")
 _BASE_FUNDS = attrgetter("base_lots")
 _IDENTITY = attrgetter("side", "price_lots", "size_base_lots")
+_STAGE = attrgetter("stage")
 
 
 def rotation_epoch(now_ns: int, tick_interval_ns: int) -> int:
@@ -329,12 +330,22 @@ class StepKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class ReplacementStep:
-    """One wallet's step: its kind and the orders it places (none for CANCEL)."""
+    """One wallet's step.
+
+    Attributes:
+        wallet: the wallet.
+        kind: what the step sends.
+        bids: the bids it places, best first (none for CANCEL).
+        asks: the asks it places, best first (none for CANCEL).
+        stage: the steps of one stage may run in any order or at once, once every step of
+            the earlier stages has landed; default 0.
+    """
 
     wallet: WalletId
     kind: StepKind
     bids: tuple[Level, ...] = ()
     asks: tuple[Level, ...] = ()
+    stage: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,10 +353,19 @@ class ReplacementPlan:
     """The order in which wallets replace their orders.
 
     Attributes:
-        steps: the steps, to be executed strictly in this order.
+        steps: the steps, sorted by stage; executing them one by one in this order is safe,
+            and so is executing each stage's steps together after the previous stage landed.
     """
 
     steps: tuple[ReplacementStep, ...]
+
+    @property
+    def stages(self) -> tuple[tuple[ReplacementStep, ...], ...]:
+        """Return the steps grouped by stage, first stage first (empty plan: no stage)."""
+        count = max((step.stage for step in self.steps), default=-1) + 1
+        return tuple(
+            tuple(step for step in self.steps if step.stage == stage) for stage in range(count)
+        )
 
     @property
     def is_single_pass(self) -> bool:
@@ -394,13 +414,18 @@ def plan_replacement(
     go only when none of its new orders crosses (bid >= ask) a stale order still resting in
     another wallet, so for every prefix of the plan the placed new orders cross neither the
     remaining stale orders nor each other. Wallets whose orders do not change send nothing;
-    wallets with no new orders (or absent from the allocation) get a CANCEL step. Among the
-    wallets free to go, the first in swarm order goes first.
+    wallets with no new orders (or absent from the allocation) get a CANCEL step.
 
-    With the side split and uncrossed old and new grids a single pass always exists (a cycle
-    would need a stale bid above a stale ask). Otherwise, when every remaining wallet is
-    blocked, the wallet blocking the most others cancels first and places later; the plan
-    then has ``is_single_pass`` False.
+    Each step gets a stage: one past the latest stage that removed stale orders it waits for
+    (0 when it waits for none). Steps of one stage never cross each other's stale orders, so
+    they may run in any order or at once, once the earlier stages landed; ``steps`` lists
+    them by stage, swarm order within a stage.
+
+    With the side split and uncrossed old and new grids a single pass always exists, in at
+    most two stages: a cycle, or an edge each way, would need a stale bid above a stale ask
+    (after a rise the ask wallets go first, after a fall the bid wallets). Otherwise,
+    when every remaining wallet is blocked, the wallet blocking the most others cancels
+    first (stage 0) and places later; the plan then has ``is_single_pass`` False.
 
     Raises:
         InvariantError: the allocation is crossed.
@@ -425,18 +450,37 @@ def plan_replacement(
         wallet: _blockers(wallet, stale, _bounds(new_orders.get(wallet, empty).levels))
         for wallet in pending
     }
+    steps = _sequence(pending, blockers, new_orders)
+    return ReplacementPlan(tuple(sorted(steps, key=_STAGE)))
+
+
+def _sequence(
+    pending: list[WalletId],
+    blockers: dict[WalletId, set[WalletId]],
+    new_orders: dict[WalletId, WalletOrders],
+) -> list[ReplacementStep]:
+    # Kahn's order over "must go after" with cancel-first to break cycles; a step's stage is
+    # one past the stage that removed the last stale orders it waited for
+    waits_for = {wallet: set(others) for wallet, others in blockers.items()}
+    removed_at: dict[WalletId, int] = {}
     steps: list[ReplacementStep] = []
     while pending:
         wallet = next((w for w in pending if not blockers[w]), None)
         if wallet is None:
-            # everyone waits on someone: the wallet most others wait on cancels first
+            # everyone waits on someone: the wallet most others wait on cancels first; a
+            # cancel places nothing, so it can go in the first stage
             wallet = max(pending, key=lambda v: sum(v in blockers[w] for w in pending))
             steps.append(ReplacementStep(wallet, StepKind.CANCEL))
+            removed_at[wallet] = 0
         else:
-            orders = new_orders.get(wallet, empty)
+            # after the steps that removed what it waited for; a wallet that cancelled first
+            # waited for someone, so its replacement lands after its stage-0 cancel too
+            stage = max((removed_at[other] + 1 for other in waits_for[wallet]), default=0)
+            orders = new_orders.get(wallet, WalletOrders(wallet))
             kind = StepKind.REPLACE if orders.levels else StepKind.CANCEL
-            steps.append(ReplacementStep(wallet, kind, orders.bids, orders.asks))
+            steps.append(ReplacementStep(wallet, kind, orders.bids, orders.asks, stage))
+            removed_at.setdefault(wallet, stage)
             pending.remove(wallet)
         for waiting in blockers.values():
             waiting.discard(wallet)
-    return ReplacementPlan(tuple(steps))
+    return steps

@@ -273,6 +273,7 @@ def test_plan_replacement_up_move_replaces_ask_wallets_first() -> None:
         (wallet(0), StepKind.REPLACE),
     ]
     assert plan.steps[0].asks == (ask(105),)
+    assert [step.stage for step in plan.steps] == [0, 1]
     assert plan.is_single_pass
 
 
@@ -296,6 +297,26 @@ def test_plan_replacement_unchanged_wallets_send_nothing() -> None:
 
     assert [s.wallet for s in plan.steps] == [wallet(1)]
     assert plan_replacement(resting_of(new), new).steps == ()
+
+
+def test_plan_replacement_stages_group_independent_wallets() -> None:
+    params = SwarmParams(wallet_count=4, is_side_split=True)
+    old = allocate(grid_of([100, 99], [102, 103]), swarm(4), params, now_ns=0)
+    new = allocate(grid_of([104, 103], [106, 107]), swarm(4), params, now_ns=TICK_NS)
+
+    plan = plan_replacement(resting_of(old), new)
+
+    assert [[s.wallet for s in stage] for stage in plan.stages] == [
+        [wallet(2), wallet(3)],
+        [wallet(0), wallet(1)],
+    ]
+    assert [s.wallet for s in plan.steps] == [wallet(2), wallet(3), wallet(0), wallet(1)]
+
+
+def test_plan_replacement_nothing_to_do_has_no_stage() -> None:
+    new = allocate(grid_of([100], [101]), swarm(2), SwarmParams(wallet_count=2), now_ns=0)
+
+    assert plan_replacement(resting_of(new), new).stages == ()
 
 
 def test_plan_replacement_wallet_without_new_orders_gets_cancel_step() -> None:
@@ -324,10 +345,10 @@ def test_plan_replacement_mixed_wallets_cycle_cancels_one_wallet_first() -> None
 
     plan = plan_replacement(resting, new)
 
-    assert [(s.wallet, s.kind) for s in plan.steps] == [
-        (wallet(0), StepKind.CANCEL),
-        (wallet(1), StepKind.REPLACE),
-        (wallet(0), StepKind.REPLACE),
+    assert [(s.wallet, s.kind, s.stage) for s in plan.steps] == [
+        (wallet(0), StepKind.CANCEL, 0),
+        (wallet(1), StepKind.REPLACE, 1),
+        (wallet(0), StepKind.REPLACE, 2),
     ]
     assert not plan.is_single_pass
 
