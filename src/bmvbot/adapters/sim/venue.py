@@ -17,14 +17,9 @@ Build one with::
 The venue is lazy: every call first runs the synthetic participants (``ParticipantPool``) up to
 ``clock.now_ns()``, so it serves a ``SimClock`` advanced by a runner and the wall clock alike.
 
-``execute(plan, tip)`` runs each step as one ``cancel_all_and_place_orders`` (PostOnly entries,
-CancelProvide) of the wallet's OpenOrders account, after cranking the wallet's pending fills so
-their slots are free. Steps are packed into bundles by ``bundles.pack_bundles`` and sent one
-after another: each is drawn to land (or not) after a delay in slots, during which the market
-keeps moving; a bundle is all-or-nothing (the exchange is copied before it and restored if any
-of its transactions fails); sending stops at the first bundle that does not land, and every
-wallet whose step did not land is reported in ``failed_wallets``. Only landed bundles pay
-signature fees (by each transaction's first signer) and the tip (by the bundle's tip payer).
+``execute(plan, tip)`` hands the plan to the ``BundleExecutor`` (``execution.py``): one
+``cancel_all_and_place_orders`` (PostOnly, CancelProvide) per step, packed into all-or-nothing
+bundles that land (or not) after a delay in slots while the market keeps moving; see there.
 A post-only order that would cross any resting order (swarm or not) is not posted; those are
 counted in ``dropped_orders``. As every swarm order is post-only, no trade ever has a swarm
 wallet on both sides.
@@ -35,27 +30,19 @@ report ``max(clock, market time)``.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bmvbot.adapters.sim.bundles import (
-    JITO_MIN_TIP_LAMPORTS,
-    BundleLayout,
     BundleParams,
-    InstructionShape,
-    LandingDraw,
-    bundle_id,
-    draw_landing,
     pack_bundles,
-    transaction_fee_lamports,
 )
+from bmvbot.adapters.sim.execution import BundleExecutor, Packer
 from bmvbot.adapters.sim.market import SimMarket, Trader
 from bmvbot.adapters.sim.participants import ParticipantPool
 from bmvbot.adapters.sim.scenarios import Scenario, scenario
-from bmvbot.core.errors import ConfigError, FatalVenueError, RejectedError
+from bmvbot.core.errors import ConfigError
 from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, StepKind
 from bmvbot.core.types import (
     LAMPORTS_PER_SOL,
@@ -70,21 +57,14 @@ from bmvbot.core.types import (
     Side,
     WalletId,
 )
-from bmvbot.exchange import ExchangeError
 from bmvbot.ports.clock import Clock
 from bmvbot.ports.venue import (
     ExecutionReport,
-    LandingStatus,
     MarketSnapshot,
     OwnOrder,
     Venue,
     WalletBalance,
 )
-
-logger = logging.getLogger(__name__)
-
-Packer = Callable[[Sequence[InstructionShape], WalletId | None], tuple[BundleLayout, ...]]
-"""Turns the plan's instructions (and the tip payer) into bundles; ``pack_bundles`` by default."""
 
 SIM_MARKET_SPEC = MarketSpec(
     base_decimals=9,
@@ -95,9 +75,6 @@ SIM_MARKET_SPEC = MarketSpec(
     taker_fee_ppm=400,
 )
 """A SOL-quoted token market: base lot 0.001 token, tick 0.00001 SOL, taker fee 4 bps."""
-RENT_EXEMPT_LAMPORTS = 890_880
-"""A wallet must keep at least this many lamports (rent-exempt system account)."""
-NS_PER_MS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,22 +100,6 @@ class SwarmFunding:
                 )
 
 
-@dataclass(slots=True)
-class _Outcome:
-    # what the bundles of one execute did, accumulated bundle by bundle
-    bundle_ids: list[str]
-    landed_steps: int = 0
-    transactions: int = 0
-    tips_lamports: int = 0
-    fees_lamports: int = 0
-    dropped_orders: int = 0
-    is_stopped: bool = False
-
-
-class _BundleFailedError(Exception):
-    """A transaction of a landed bundle failed: the whole bundle is undone."""
-
-
 class SimulatedVenue(Venue):
     """The Venue port on a simulated OpenBook V2 market (see the module docstring)."""
 
@@ -158,21 +119,24 @@ class SimulatedVenue(Venue):
         self.market = market
         self.pool = pool
         self.clock = clock
-        self.bundle_params = bundles
-        self.packer = packer
         self.book_depth_levels = book_depth_levels
-        self._rng = pool.rng
         self._traders = {WalletId(t.owner): t for t in wallets}
         self._wallet_ids = tuple(self._traders)
-        self._lamports = dict(zip(self._wallet_ids, lamports, strict=True))
         if tip_payer is not None and tip_payer not in self._traders:
             raise ConfigError(
                 f"tip_payer must be a swarm wallet ({', '.join(self._wallet_ids)}), "
                 f"was {tip_payer!r}",
                 key="venue.tip_payer",
             )
-        self.tip_payer = tip_payer
-        self._signature_count = 0
+        self.executor = BundleExecutor(
+            market,
+            pool,
+            self._traders,
+            dict(zip(self._wallet_ids, lamports, strict=True)),
+            bundles,
+            packer,
+            tip_payer,
+        )
 
     @classmethod
     def create(
@@ -262,7 +226,7 @@ class SimulatedVenue(Venue):
             FatalVenueError: an unknown wallet, or lamports short of fees, tips and rent.
         """
         self._catch_up()
-        return self._execute(plan.steps, tip_lamports)
+        return self.executor.execute(plan.steps, tip_lamports)
 
     async def cancel_all(self, tip_lamports: Lamports) -> ExecutionReport:
         """Cancel every resting swarm order (one CANCEL step per wallet that has one)."""
@@ -270,7 +234,7 @@ class SimulatedVenue(Venue):
         self.market.crank(self._traders[w].account_id for w in self._wallet_ids)
         holders = dict.fromkeys(order.wallet for order in self.own_orders())
         steps = tuple(ReplacementStep(wallet, StepKind.CANCEL) for wallet in holders)
-        return self._execute(steps, tip_lamports)
+        return self.executor.execute(steps, tip_lamports)
 
     # -- extras for the lab, tests and the paper-trading view --------------------------------
 
@@ -284,9 +248,18 @@ class SimulatedVenue(Venue):
         """Return how far the market has been simulated (>= the clock after any call)."""
         return self.pool.now_ns
 
+    @property
+    def bundle_params(self) -> BundleParams:
+        """Return how the simulated block engine treats bundles."""
+        return self.executor.params
+
+    @bundle_params.setter
+    def bundle_params(self, params: BundleParams) -> None:
+        self.executor.params = params
+
     def lamports(self, wallet: WalletId) -> int:
         """Return ``wallet``'s lamports."""
-        return self._lamports[wallet]
+        return self.executor.lamports[wallet]
 
     def own_orders(self) -> tuple[OwnOrder, ...]:
         """Return every resting swarm order, wallet by wallet in swarm order, slot order."""
@@ -346,171 +319,9 @@ class SimulatedVenue(Venue):
             quote_locked_native=QuoteNative(
                 account.bids_quote_lots * spec.quote_lot_size + account.locked_maker_fees
             ),
-            lamports=Lamports(self._lamports[wallet]),
+            lamports=Lamports(self.executor.lamports[wallet]),
             blocked_slots=self.market.blocked_slots(trader.account_id),
         )
-
-    def _check_plan(self, steps: Sequence[ReplacementStep], tip_lamports: int) -> None:
-        if tip_lamports < JITO_MIN_TIP_LAMPORTS:
-            raise RejectedError(
-                f"tip_lamports must be >= {JITO_MIN_TIP_LAMPORTS} (Jito minimum), "
-                f"was {tip_lamports}"
-            )
-        for step in steps:
-            if step.wallet not in self._traders:
-                raise FatalVenueError(f"wallet {step.wallet} is not a swarm wallet of this venue")
-
-    def _check_lamports(self, layouts: Sequence[BundleLayout], tip_lamports: int) -> None:
-        # the whole plan's worst case (every bundle lands) must leave each payer rent-exempt
-        needed: dict[WalletId, int] = {}
-        for layout in layouts:
-            for tx in layout.transactions:
-                fee = transaction_fee_lamports(self.bundle_params, tx)
-                needed[tx.fee_payer] = needed.get(tx.fee_payer, 0) + fee
-            needed[layout.tip_payer] = needed.get(layout.tip_payer, 0) + tip_lamports
-        for wallet, amount in needed.items():
-            if self._lamports[wallet] - amount < RENT_EXEMPT_LAMPORTS:
-                raise FatalVenueError(
-                    f"wallet {wallet} holds {self._lamports[wallet]} lamports, the plan needs "
-                    f"{amount} for fees and tips plus {RENT_EXEMPT_LAMPORTS} rent reserve; "
-                    "top it up"
-                )
-
-    def _execute(self, steps: Sequence[ReplacementStep], tip_lamports: int) -> ExecutionReport:
-        self._check_plan(steps, tip_lamports)
-        if not steps:
-            return ExecutionReport(
-                LandingStatus.LANDED, (), (), (), True, 0, Lamports(0), Lamports(0)
-            )
-        shapes = [InstructionShape(s.wallet, _order_count(s)) for s in steps]
-        layouts = self.packer(shapes, self.tip_payer)
-        self._check_lamports(layouts, tip_lamports)
-        # a keeper crank first, so the wallets' filled orders free their slots
-        self.market.crank(
-            self._traders[w].account_id
-            for w in dict.fromkeys(s.wallet for s in steps)
-            if self.market.blocked_slots(self._traders[w].account_id)
-        )
-        outcome = _Outcome([])
-        cursor = 0
-        for layout in layouts:
-            count = sum(len(tx.instructions) for tx in layout.transactions)
-            if not outcome.is_stopped:
-                self._send(layout, steps[cursor : cursor + count], tip_lamports, outcome)
-            cursor += count
-        return self._report(steps, outcome, len(layouts))
-
-    def _send(
-        self,
-        layout: BundleLayout,
-        steps: Sequence[ReplacementStep],
-        tip_lamports: int,
-        outcome: _Outcome,
-    ) -> None:
-        signatures = [self._next_signature() for _ in layout.transactions]
-        bundle = bundle_id(signatures)
-        outcome.bundle_ids.append(bundle)
-        outcome.transactions += len(layout.transactions)
-        draw = draw_landing(self.bundle_params, len(layout.transactions), self._rng)
-        landing_ns = self.pool.now_ns + draw.delay_slots * self.bundle_params.slot_ms * NS_PER_MS
-        self.pool.advance_to(landing_ns)
-        if not draw.is_landed:
-            logger.info(
-                "bundle not landed", extra={"bundle_id": bundle, "delay_slots": draw.delay_slots}
-            )
-            outcome.is_stopped = True
-            return
-        try:
-            dropped = self._apply(layout, steps, draw, landing_ns)
-        except (ExchangeError, _BundleFailedError) as error:
-            logger.info(
-                "bundle failed in execution", extra={"bundle_id": bundle, "error": str(error)}
-            )
-            outcome.is_stopped = True
-            return
-        for tx in layout.transactions:
-            fee = transaction_fee_lamports(self.bundle_params, tx)
-            self._lamports[tx.fee_payer] -= fee
-            outcome.fees_lamports += fee
-        self._lamports[layout.tip_payer] -= tip_lamports
-        outcome.tips_lamports += tip_lamports
-        outcome.landed_steps += len(steps)
-        outcome.dropped_orders += dropped
-
-    def _apply(
-        self,
-        layout: BundleLayout,
-        steps: Sequence[ReplacementStep],
-        draw: LandingDraw,
-        now_ns: int,
-    ) -> int:
-        # one instruction is atomic in the exchange itself; several need a copy to undo
-        saved = (
-            self.market.save() if len(steps) > 1 or draw.failing_transaction is not None else None
-        )
-        dropped = 0
-        cursor = 0
-        try:
-            for index, tx in enumerate(layout.transactions):
-                for step in steps[cursor : cursor + len(tx.instructions)]:
-                    dropped += self._run_step(step, now_ns)
-                cursor += len(tx.instructions)
-                if draw.failing_transaction == index:
-                    raise _BundleFailedError(f"transaction {index} of the bundle failed")
-        except BaseException:
-            if saved is not None:
-                self.market.restore(saved)
-            raise
-        return dropped
-
-    def _run_step(self, step: ReplacementStep, now_ns: int) -> int:
-        trader = self._traders[step.wallet]
-        bids: list[tuple[int, int]] = []
-        asks: list[tuple[int, int]] = []
-        if step.kind is StepKind.REPLACE:
-            bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
-            asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
-        ids = self.market.place_post_only(trader, bids, asks, now_ns)
-        best_bid, best_ask = self.market.best_prices(now_ns)
-        dropped = 0
-        for (price, _), order_id in zip(bids, ids[: len(bids)], strict=True):
-            dropped += order_id is None and best_ask is not None and price >= best_ask
-        for (price, _), order_id in zip(asks, ids[len(bids) :], strict=True):
-            dropped += order_id is None and best_bid is not None and price <= best_bid
-        return dropped
-
-    def _next_signature(self) -> str:
-        self._signature_count += 1
-        tag = f"{self.market.trade_id_prefix}:{self._signature_count}"
-        return hashlib.sha256(tag.encode()).hexdigest()
-
-    def _report(
-        self, steps: Sequence[ReplacementStep], outcome: _Outcome, bundles: int
-    ) -> ExecutionReport:
-        landed = {step.wallet for step in steps[: outcome.landed_steps]}
-        failed = {step.wallet for step in steps[outcome.landed_steps :]}
-        if outcome.landed_steps == len(steps):
-            status = LandingStatus.LANDED
-        elif outcome.landed_steps:
-            status = LandingStatus.PARTIAL
-        else:
-            status = LandingStatus.FAILED
-        order = dict.fromkeys(step.wallet for step in steps)
-        return ExecutionReport(
-            status=status,
-            bundle_ids=tuple(outcome.bundle_ids),
-            landed_wallets=tuple(w for w in order if w in landed and w not in failed),
-            failed_wallets=tuple(w for w in order if w in failed),
-            is_atomic=bundles == 1,
-            transactions=outcome.transactions,
-            tips_lamports=Lamports(outcome.tips_lamports),
-            fees_lamports=Lamports(outcome.fees_lamports),
-            dropped_orders=outcome.dropped_orders,
-        )
-
-
-def _order_count(step: ReplacementStep) -> int:
-    return len(step.bids) + len(step.asks) if step.kind is StepKind.REPLACE else 0
 
 
 def _fundings(
