@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bmvbot.core.pivot import TradeId
+from bmvbot.core.swarm import bid_quote_lots_needed
 from bmvbot.core.types import NS_PER_S, BaseLots, MarketSpec, PriceLots, Side, WalletId
 from bmvbot.exchange import (
     Exchange,
@@ -66,20 +67,6 @@ def market_params(spec: MarketSpec) -> MarketParams:
         taker_fee=spec.taker_fee_ppm,
         collect_fee_admin=FEE_ADMIN,
     )
-
-
-def quote_lots_for(spec: MarketSpec, price_lots: int, size_base_lots: int) -> int:
-    """Return the quote budget that rests ``size_base_lots`` post-only at ``price_lots``.
-
-    The program takes a positive maker fee out of the budget (bids and asks alike), so the
-    budget is the smallest ``Q`` with ``Q - ceil(Q * fee / 1e6) >= N * P``; with a rebate or no
-    fee it is ``N * P``.
-    """
-    notional = price_lots * size_base_lots
-    fee = spec.maker_fee_ppm
-    if fee <= 0:
-        return notional
-    return -(-notional * 1_000_000 // (1_000_000 - fee))
 
 
 class SimMarket:
@@ -148,11 +135,12 @@ class SimMarket:
         Raises:
             ExchangeError: the instruction failed; nothing changed.
         """
-        spec = self.spec
+        # a positive maker fee comes out of the budget on both sides (bid_quote_lots_needed)
+        fee = self.spec.maker_fee_ppm
         args = PlaceOrdersArgs(
             PlaceOrderType.POST_ONLY,
-            tuple(PlaceMultipleOrdersArgs(p, quote_lots_for(spec, p, n)) for p, n in bids),
-            tuple(PlaceMultipleOrdersArgs(p, quote_lots_for(spec, p, n)) for p, n in asks),
+            tuple(PlaceMultipleOrdersArgs(p, bid_quote_lots_needed(p, n, fee)) for p, n in bids),
+            tuple(PlaceMultipleOrdersArgs(p, bid_quote_lots_needed(p, n, fee)) for p, n in asks),
             0,
         )
         return self.exchange.cancel_all_and_place_orders(

@@ -484,3 +484,27 @@ async def test_venue_step_over_24_orders_is_rejected_before_anything_happens() -
     snapshot = await venue.snapshot()
     assert _state(quiet, snapshot) == before
     assert snapshot.balances[0].blocked_slots == 1
+
+
+@pytest.mark.parametrize("maker_fee_ppm", [-100, 0, 200, 2_500])
+@pytest.mark.asyncio
+async def test_venue_orders_rest_with_exactly_the_asked_size_whatever_the_maker_fee(
+    maker_fee_ppm: int,
+) -> None:
+    spec = MarketSpec(
+        base_lot_size=1_000_000, quote_lot_size=10, maker_fee_ppm=maker_fee_ppm, taker_fee_ppm=4_000
+    )
+    venue = _quiet(spec=spec).venue
+    w0 = (await venue.wallets())[0]
+    plan = ReplacementPlan(
+        (ReplacementStep(w0, StepKind.REPLACE, (_bid(-7, 1_234), _bid(-9, 1)), (_ask(3, 777),)),)
+    )
+
+    await venue.execute(plan, TIP)
+    sizes = {(o.side, o.price_lots): o.size_base_lots for o in (await venue.snapshot()).orders}
+
+    assert sizes == {
+        (Side.BID, MID - 7): 1_234,
+        (Side.BID, MID - 9): 1,
+        (Side.ASK, MID + 3): 777,
+    }
