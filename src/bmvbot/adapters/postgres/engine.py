@@ -1,11 +1,18 @@
-"""Connection pool: one SQLAlchemy ``AsyncEngine`` over asyncpg per store."""
+"""Connection pool (one SQLAlchemy ``AsyncEngine`` over asyncpg) and the shared read helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Executable, Row, and_
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bmvbot.adapters.postgres.errors import translated
+from bmvbot.adapters.postgres.timestamps import to_datetime_ceil
 from bmvbot.core.errors import ConfigError
 
 
@@ -40,3 +47,16 @@ def create_engine(url: str, *, schema: str, pool_size: int, timeout_s: float) ->
             "server_settings": {"search_path": schema, "timezone": "UTC", "temp_buffers": "32MB"},
         },
     )
+
+
+async def fetch_all(
+    engine: AsyncEngine, statement: Executable, action: str
+) -> Sequence[Row[tuple[Any, ...]]]:
+    """Run a read-only ``statement`` on a pooled connection; raise ``StoreError`` on failure."""
+    async with translated(action), engine.connect() as connection:
+        return (await connection.execute(statement)).all()
+
+
+def in_window(column: ColumnElement[datetime], start_ns: int, end_ns: int) -> ColumnElement[bool]:
+    """Return ``start_ns <= column < end_ns`` for a ``timestamptz`` column (microsecond-exact)."""
+    return and_(column >= to_datetime_ceil(start_ns), column < to_datetime_ceil(end_ns))

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bmvbot.adapters.postgres.engine import fetch_all, in_window
 from bmvbot.adapters.postgres.errors import translated
 from bmvbot.adapters.postgres.tables import (
     bot_state,
@@ -17,7 +18,7 @@ from bmvbot.adapters.postgres.tables import (
     latency_history,
     rebalances,
 )
-from bmvbot.adapters.postgres.timestamps import to_datetime, to_datetime_ceil, to_ns
+from bmvbot.adapters.postgres.timestamps import to_datetime, to_ns
 from bmvbot.core.errors import FatalStoreError
 from bmvbot.core.types import BaseLots, Grid, Level, PriceLots, Side
 from bmvbot.ports.store import (
@@ -91,13 +92,11 @@ class PostgresLatencyStore(LatencyStore):
             select(latency_history)
             .where(
                 c.component == component,
-                c.ts >= to_datetime_ceil(start_ns),
-                c.ts < to_datetime_ceil(end_ns),
+                in_window(c.ts, start_ns, end_ns),
             )
             .order_by(c.ts, c.id)
         )
-        async with translated("reading latency samples"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading latency samples")
         return [
             LatencySample(to_ns(r.ts), r.component, r.operation, r.latency_ms, r.is_ok)
             for r in rows
@@ -146,13 +145,11 @@ class PostgresRebalanceStore(RebalanceStore):
             select(rebalances)
             .where(
                 c.market == market,
-                c.ts >= to_datetime_ceil(start_ns),
-                c.ts < to_datetime_ceil(end_ns),
+                in_window(c.ts, start_ns, end_ns),
             )
             .order_by(c.ts, c.id)
         )
-        async with translated("reading rebalances"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading rebalances")
         return [_rebalance(row) for row in rows]
 
     async def last_rebalance(self, market: str) -> RebalanceRecord | None:
@@ -183,8 +180,7 @@ class PostgresConfigVersionStore(ConfigVersionStore):
     async def config_versions(self, limit: int) -> list[ConfigVersionRecord]:
         c = config_versions.c
         query = select(config_versions).order_by(c.ts.desc(), c.id.desc()).limit(limit)
-        async with translated("reading config versions"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading config versions")
         return [
             ConfigVersionRecord(to_ns(r.ts), r.config_hash, r.diff, r.is_accepted, r.reason)
             for r in rows

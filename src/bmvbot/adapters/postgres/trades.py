@@ -16,9 +16,10 @@ from sqlalchemy import CompoundSelect, func, literal_column, or_, select, union_
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import ColumnClause
 
+from bmvbot.adapters.postgres.engine import fetch_all, in_window
 from bmvbot.adapters.postgres.errors import translated
 from bmvbot.adapters.postgres.tables import price_history, trades_history
-from bmvbot.adapters.postgres.timestamps import to_datetime, to_datetime_ceil, to_ns
+from bmvbot.adapters.postgres.timestamps import to_datetime, to_ns
 from bmvbot.core.types import Side, WalletId
 from bmvbot.ports.store import (
     MINUTE_NS,
@@ -158,13 +159,11 @@ class PostgresTradeStore(TradeStore):
             select(trades_history)
             .where(
                 t.market == market,
-                t.ts >= to_datetime_ceil(start_ns),
-                t.ts < to_datetime_ceil(end_ns),
+                in_window(t.ts, start_ns, end_ns),
             )
             .order_by(t.ts, t.tx_signature.collate("C"), t.event_seq)
         )
-        async with translated("reading trades"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading trades")
         return [
             TradeRecord(
                 market=row.market,
@@ -287,13 +286,11 @@ class PostgresPriceHistoryStore(PriceHistoryStore):
             select(price_history)
             .where(
                 p.market == market,
-                p.minute_start >= to_datetime_ceil(start_ns),
-                p.minute_start < to_datetime_ceil(end_ns),
+                in_window(p.minute_start, start_ns, end_ns),
             )
             .order_by(p.minute_start)
         )
-        async with translated("reading the price history"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading the price history")
         return [
             Candle(
                 market=row.market,

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bmvbot.adapters.postgres.engine import fetch_all
 from bmvbot.adapters.postgres.errors import translated
 from bmvbot.adapters.postgres.tables import wallets
 from bmvbot.adapters.postgres.timestamps import to_datetime, to_ns
@@ -87,8 +88,7 @@ class PostgresWalletStore(WalletStore):
         query = select(wallets).order_by(c.created_at, c.label.collate("C"))
         if not include_disabled:
             query = query.where(c.disabled_at.is_(None))
-        async with translated("reading wallets"), self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = await fetch_all(self._engine, query, "reading wallets")
         return [_record(row) for row in rows]
 
     async def wallet(self, pubkey: WalletId) -> WalletRecord:
