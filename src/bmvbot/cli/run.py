@@ -127,18 +127,19 @@ async def _run(
             view.stop()
             await session.service.shutdown()
             if journal_task is not None and session.journal is not None:
-                journal_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await journal_task
-                await _flush(session.journal)
+                await _finish(session.journal, journal_task)
         return result, session.service.state
 
 
-async def _flush(journal: TradingJournal) -> None:
+async def _finish(journal: TradingJournal, task: asyncio.Task[None]) -> None:
+    # let the writer drain what is queued; give up (and say so) when the store stays down
+    journal.close()
     try:
-        await asyncio.wait_for(journal.flush(), JOURNAL_FLUSH_TIMEOUT_S)
+        await asyncio.wait_for(task, JOURNAL_FLUSH_TIMEOUT_S)
     except (TimeoutError, StoreError) as error:
-        _log.warning("records not written", extra={"pending": journal.pending, "error": str(error)})
+        _log.warning(
+            "records not written", extra={"pending": journal.pending, "error": repr(error)}
+        )
 
 
 def _view(kind: str, market: MarketSpec) -> LiveView | LogLineView | _NoView:

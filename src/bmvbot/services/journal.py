@@ -72,6 +72,7 @@ class TradingJournal:
         self._capacity = capacity
         self._retry_s = retry_s
         self._wakeup = asyncio.Event()
+        self._is_closing = False
         self.dropped_records = 0
         self.written_trades = 0
         self.written_rebalances = 0
@@ -136,7 +137,14 @@ class TradingJournal:
             self.written_rebalances += 1
 
     async def run(self) -> None:
-        """Write queued records as they come until cancelled; retry while the store is down."""
+        """Write queued records as they come; retry while the store is down.
+
+        Returns once ``close`` was called and everything queued is written (cancel it to give
+        up on a store that stays down).
+
+        Raises:
+            FatalStoreError: the store refuses the data.
+        """
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -146,3 +154,11 @@ class TradingJournal:
                 _log.warning("store unreachable, will retry", extra={"error": str(error)})
                 await asyncio.sleep(self._retry_s)
                 self._wakeup.set()
+                continue
+            if self._is_closing and not self.pending:
+                return
+
+    def close(self) -> None:
+        """Ask ``run`` to return once everything queued is written."""
+        self._is_closing = True
+        self._wakeup.set()
