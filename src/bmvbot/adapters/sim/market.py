@@ -29,7 +29,7 @@ from bmvbot.exchange import (
     SelfTradeBehavior,
 )
 from bmvbot.exchange.events import MAX_NUM_EVENTS
-from bmvbot.exchange.fees import maker_fees_floor, maker_rebate_floor, taker_fees_ceil
+from bmvbot.exchange.fees import maker_fees_floor, maker_rebate_floor
 from bmvbot.exchange.market import Market
 from bmvbot.ports.venue import MarketTrade
 
@@ -67,6 +67,19 @@ def market_params(spec: MarketSpec) -> MarketParams:
         taker_fee=spec.taker_fee_ppm,
         collect_fee_admin=FEE_ADMIN,
     )
+
+
+def _split(total: int, weights: Sequence[int]) -> list[int]:
+    """Return ``total`` split in proportion to ``weights`` (floors; the last takes the rest).
+
+    The program charges a take's taker fee once, rounded up, on the order's whole notional;
+    splitting that exact amount over the fills makes the trades' fees add up to what was paid.
+    """
+    weight = sum(weights)
+    if weight == 0:
+        return [0] * (len(weights) - 1) + [total]
+    shares = [total * w // weight for w in weights[:-1]]
+    return [*shares, total - sum(shares)]
 
 
 class SimMarket:
@@ -182,21 +195,19 @@ class SimMarket:
             trader.owner, trader.account_id, args, token, now_ns // NS_PER_S
         )
         self._take_count += 1
-        self._record(result.fills, now_ns)
+        self._record(result.fills, result.taker_fees_native, now_ns)
         return result.total_base_taken_native // market.base_lot_size
 
-    def _record(self, fills: Sequence[FillEvent], now_ns: int) -> None:
+    def _record(self, fills: Sequence[FillEvent], taker_fees_native: int, now_ns: int) -> None:
         if not fills:
             return
         signature = f"{self.trade_id_prefix}-{self._take_count}"
         qls = self.spec.quote_lot_size
         maker_fee = self.spec.maker_fee_ppm
-        taker_fee = self.spec.taker_fee_ppm
         swarm = self.swarm_accounts
-        # fees per fill: the program charges the taker fee (rounded up) on the order's total,
-        # so the per-fill taker fees may sum up to one native unit per fill above it
-        for index, fill in enumerate(fills):
-            quote_native = fill.quantity * fill.price * qls
+        notionals = [fill.quantity * fill.price * qls for fill in fills]
+        taker_fees = _split(taker_fees_native, notionals)
+        for index, (fill, quote_native) in enumerate(zip(fills, notionals, strict=True)):
             self._tape.append(
                 MarketTrade(
                     trade_id=TradeId(signature, index),
@@ -208,7 +219,7 @@ class SimMarket:
                     taker_wallet=swarm.get(fill.taker),
                     maker_fee_native=maker_fees_floor(quote_native, maker_fee)
                     - maker_rebate_floor(quote_native, maker_fee),
-                    taker_fee_native=taker_fees_ceil(quote_native, taker_fee),
+                    taker_fee_native=taker_fees[index],
                 )
             )
 

@@ -508,3 +508,26 @@ async def test_venue_orders_rest_with_exactly_the_asked_size_whatever_the_maker_
         (Side.BID, MID - 9): 1,
         (Side.ASK, MID + 3): 777,
     }
+
+
+@pytest.mark.asyncio
+async def test_venue_trades_of_one_take_carry_exactly_the_taker_fee_paid() -> None:
+    spec = MarketSpec(base_lot_size=1_000_000, quote_lot_size=10, taker_fee_ppm=333)
+    quiet = _quiet(spec=spec)
+    venue = quiet.venue
+    w0, w1, w2 = await venue.wallets()
+    asks = [(w0, _ask(1, 7)), (w1, _ask(2, 11)), (w2, _ask(3, 13))]
+    plan = ReplacementPlan(tuple(ReplacementStep(w, StepKind.REPLACE, (), (a,)) for w, a in asks))
+    await venue.execute(plan, TIP)
+    ledger = venue.market.exchange.ledger
+    paid_before = ledger.balance(quiet.outsider.quote_token)
+
+    venue.market.take(quiet.outsider, Side.BID, MID + 3, 31, venue.market_time_ns)
+    trades = (await venue.snapshot()).trades
+
+    paid = paid_before - ledger.balance(quiet.outsider.quote_token)
+    notional = sum(spec.quote_native(t.price_lots, t.size_base_lots) for t in trades)
+    assert [t.maker_wallet for t in trades] == [w0, w1, w2]
+    assert sum(t.taker_fee_native for t in trades) == paid - notional
+    assert all(t.taker_fee_native >= 0 for t in trades)
+    assert len({t.trade_id for t in trades}) == 3
