@@ -42,7 +42,11 @@ _ROOMY_SIDE = 500
 
 
 class PlacementInstructions(ExchangeState):
-    """Placement and cancellation instructions over an :class:`ExchangeState`."""
+    """Placement and cancellation instructions over an :class:`ExchangeState`.
+
+    Every placement takes ``open_orders_admin``: on a market created with one it must be that
+    key (the co-signer), else 6017 InvalidOpenOrdersAdmin; on other markets it must be None.
+    """
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -54,6 +58,8 @@ class PlacementInstructions(ExchangeState):
         user_token_account: str,
         now_s: int,
         remaining_accounts: Sequence[str] = (),
+        *,
+        open_orders_admin: str | None = None,
     ) -> OrderResult:
         """Place one order (``place_order``); ``result.order_id`` is the return data.
 
@@ -66,6 +72,7 @@ class PlacementInstructions(ExchangeState):
         """
         account, market = self._trading_account(signer, account_id)
         tokens = self._side_tokens(market, args.side, user_token_account)
+        _require_open_orders_admin(market, open_orders_admin)
         if args.price_lots < 1:
             raise _price_error(args.price_lots)
         expiry = args.expiry_timestamp
@@ -165,6 +172,8 @@ class PlacementInstructions(ExchangeState):
         user_token_account: str,
         now_s: int,
         remaining_accounts: Sequence[str] = (),
+        *,
+        open_orders_admin: str | None = None,
     ) -> OrderResult:
         """Cancel the first order with ``client_order_id`` and re-place what was filled meanwhile.
 
@@ -177,6 +186,7 @@ class PlacementInstructions(ExchangeState):
         """
         account, market = self._trading_account(signer, account_id)
         tokens = self._side_tokens(market, args.side, user_token_account)
+        _require_open_orders_admin(market, open_orders_admin)
         if args.price_lots < 1:
             raise _price_error(args.price_lots)
         tif = tif_from_expiry(args.expiry_timestamp, now_s)
@@ -220,6 +230,8 @@ class PlacementInstructions(ExchangeState):
         user_quote_account: str,
         now_s: int,
         remaining_accounts: Sequence[str] = (),
+        *,
+        open_orders_admin: str | None = None,
     ) -> OrderResult:
         """Take liquidity without an OpenOrders account, settling in the same instruction.
 
@@ -229,6 +241,7 @@ class PlacementInstructions(ExchangeState):
         """
         market = self.market(market_id)
         tokens = self._pair_tokens(market, user_base_account, user_quote_account)
+        _require_open_orders_admin(market, open_orders_admin)
         if args.price_lots < 1:
             raise _price_error(args.price_lots)
         if args.order_type not in (PlaceOrderType.MARKET, PlaceOrderType.IMMEDIATE_OR_CANCEL):
@@ -298,6 +311,8 @@ class PlacementInstructions(ExchangeState):
         user_quote_account: str,
         now_s: int,
         remaining_accounts: Sequence[str] = (),
+        *,
+        open_orders_admin: str | None = None,
     ) -> list[int | None]:
         """Place a batch without cancelling first (``place_orders``); return the ids.
 
@@ -307,6 +322,7 @@ class PlacementInstructions(ExchangeState):
         return self._batch(
             signer, account_id, args, (user_base_account, user_quote_account), now_s,
             remaining_accounts, should_cancel=False,
+            open_orders_admin=open_orders_admin,
         )  # fmt: skip
 
     def cancel_all_and_place_orders(
@@ -318,6 +334,8 @@ class PlacementInstructions(ExchangeState):
         user_quote_account: str,
         now_s: int,
         remaining_accounts: Sequence[str] = (),
+        *,
+        open_orders_admin: str | None = None,
     ) -> list[int | None]:
         """Cancel every order of the account, then place bids, then asks; return the ids.
 
@@ -331,6 +349,7 @@ class PlacementInstructions(ExchangeState):
         return self._batch(
             signer, account_id, args, (user_base_account, user_quote_account), now_s,
             remaining_accounts, should_cancel=True,
+            open_orders_admin=open_orders_admin,
         )  # fmt: skip
 
     def _batch(
@@ -343,10 +362,12 @@ class PlacementInstructions(ExchangeState):
         remaining_accounts: Sequence[str],
         *,
         should_cancel: bool,
+        open_orders_admin: str | None,
     ) -> list[int | None]:
         account, market = self._trading_account(signer, account_id)
         user_base_account, user_quote_account = user_tokens
         tokens = self._pair_tokens(market, user_base_account, user_quote_account)
+        _require_open_orders_admin(market, open_orders_admin)
         orders = prepare_batch(args.orders_type, args.bids, args.asks, now_s)
         remaining = self._remaining(remaining_accounts)
         checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
@@ -438,6 +459,16 @@ class PlacementInstructions(ExchangeState):
         """
         account, market = self._trading_account(signer, account_id)
         return cancel_all(market, account, side, limit)
+
+
+def _require_open_orders_admin(market: Market, open_orders_admin: str | None) -> None:
+    # a market with an open orders admin needs it to co-sign every placement (and only then)
+    if market.params.open_orders_admin != open_orders_admin:
+        raise openbook_error(
+            OpenBookErrorCode.INVALID_OPEN_ORDERS_ADMIN,
+            f"market {market.market_id} needs open_orders_admin "
+            f"{market.params.open_orders_admin}, was {open_orders_admin}",
+        )
 
 
 def _cannot_fail_once_started(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bmvbot.exchange.accounting import apply_out_event, execute_maker
+from bmvbot.exchange.accounting import apply_out_event, cancel_all, execute_maker
 from bmvbot.exchange.errors import (
     OpenBookErrorCode,
     anchor_error,
@@ -346,6 +346,108 @@ class Exchange(PlacementInstructions):
         )
         self._log(market, SweepFeesLog(market_id, amount, token_receiver_account))
         return amount
+
+    # -- market lifecycle --------------------------------------------------------------------
+
+    def _close_admin_market(self, signer: str, market_id: str) -> Market:
+        market = self.market(market_id)
+        admin = market.params.close_market_admin
+        if admin is None:
+            raise openbook_error(
+                OpenBookErrorCode.NO_CLOSE_MARKET_ADMIN, f"market {market_id} has no close admin"
+            )
+        if signer != admin:
+            raise openbook_error(
+                OpenBookErrorCode.INVALID_CLOSE_MARKET_ADMIN,
+                f"{signer} is not the close admin of market {market_id}",
+            )
+        return market
+
+    def _require_expired(self, market: Market, now_s: int) -> None:
+        if not market.is_expired(now_s):
+            raise openbook_error(
+                OpenBookErrorCode.MARKET_HAS_NOT_EXPIRED,
+                f"market {market.market_id} has not expired at {now_s}",
+            )
+
+    def set_market_expired(self, signer: str, market_id: str, now_s: int) -> None:
+        """Expire the market now (``time_expiry = -1``): no more orders or deposits.
+
+        Raises:
+            ExchangeError: 6015 no close admin, 6016 wrong signer, 6030 already expired.
+        """
+        market = self._close_admin_market(signer, market_id)
+        market.require_not_expired(now_s)
+        market.time_expiry = -1
+
+    def prune_orders(self, signer: str, account_id: str, limit: int, now_s: int) -> int:
+        """Cancel up to ``limit`` orders of an account on an expired market (close admin only).
+
+        Raises:
+            ExchangeError: 6015, 6016, 6033 MarketHasNotExpired.
+        """
+        account = self.account(account_id)
+        market = self._close_admin_market(signer, account.market)
+        self._require_expired(market, now_s)
+        return cancel_all(market, account, None, limit)
+
+    def settle_funds_expired(
+        self,
+        signer: str,
+        account_id: str,
+        user_base_account: str,
+        user_quote_account: str,
+        now_s: int,
+        referrer_account: str | None = None,
+    ) -> tuple[int, int]:
+        """Settle an account of an expired market to its owner's token accounts (close admin).
+
+        The owner co-signs on chain; here the tokens must simply belong to the owner.
+
+        Raises:
+            ExchangeError: 6015, 6016, anchor 2003 (token accounts not the owner's), 6033.
+        """
+        account = self.account(account_id)
+        market = self._close_admin_market(signer, account.market)
+        for token_id in (user_base_account, user_quote_account):
+            if self.ledger.get(token_id).owner != account.owner:
+                raise anchor_error(
+                    2003, "ConstraintRaw", f"{token_id} does not belong to {account.owner}"
+                )
+        self._require_expired(market, now_s)
+        return self.settle_funds(
+            account.owner, account_id, user_base_account, user_quote_account, referrer_account
+        )
+
+    def close_market(self, signer: str, market_id: str, now_s: int) -> None:
+        """Close an expired, empty market (its vaults stay, as on chain).
+
+        Raises:
+            ExchangeError: 6015, 6016, 6033 not expired, 6041 deposits / fees / rebates left,
+                6037 orders on the book, 6026 events on the heap.
+        """
+        market = self._close_admin_market(signer, market_id)
+        self._require_expired(market, now_s)
+        has_funds = (
+            market.base_deposit_total
+            or market.quote_deposit_total
+            or market.fees_available
+            or market.referrer_rebates_accrued
+        )
+        if has_funds:
+            raise openbook_error(
+                OpenBookErrorCode.NON_EMPTY_MARKET, f"market {market_id} still holds funds"
+            )
+        if len(market.bids) or len(market.asks):
+            raise openbook_error(
+                OpenBookErrorCode.BOOK_CONTAINS_ELEMENTS, f"market {market_id} has resting orders"
+            )
+        if len(market.event_heap):
+            raise openbook_error(
+                OpenBookErrorCode.EVENT_HEAP_CONTAINS_ELEMENTS,
+                f"market {market_id} has unprocessed events",
+            )
+        del self.markets[market_id]
 
     # -- crank -------------------------------------------------------------------------------
 
