@@ -3,6 +3,8 @@
 - Base and quote are conserved: each mint's total over every token account and vault never
   changes, and after a full crank each vault holds exactly what the OpenOrders accounts claim
   (free + locked + locked maker fees + fee rebates owed).
+- The trades' fees (taker fee plus maker fee or minus rebate) add up to the market's accrued
+  fees once every fill is cranked.
 - No swarm self-trade, ever: no trade has a swarm wallet as both maker and taker, whatever the
   plans (crossing each other and the book), bundle landings and failures.
 - The book is never crossed and no wallet rests more than 24 orders.
@@ -146,6 +148,8 @@ async def _session(
     clock.advance(5_000_000_000)
     trades.extend((await venue.snapshot()).trades)
     _check_vaults(venue)
+    fees = sum(t.taker_fee_native + t.maker_fee_native for t in trades)
+    assert fees == venue.market.market.fees_accrued
     return trades
 
 
