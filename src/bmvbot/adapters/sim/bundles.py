@@ -27,10 +27,10 @@ the next would not fit, transactions fill a bundle up to five, and the tip trans
 instruction of each bundle's last transaction, paid by that transaction's fee payer (its first
 signer) unless a ``tip_payer`` is given (who then signs it too).
 
-**Landing** (``BundleParams``): a bundle lands with ``landing_probability`` after a uniform
-``min_delay_slots..max_delay_slots`` delay; a landed bundle fails in execution with
-``failure_probability`` (one of its transactions errs, so none of it is committed). Only
-landed, committed bundles pay fees and tips.
+**Landing** (``BundleParams``): a bundle lands with ``landing_probability`` (scaled down for a
+tip under ``tip_floor_lamports``) after a uniform ``min_delay_slots..max_delay_slots`` delay;
+a landed bundle fails in execution with ``failure_probability`` (one of its transactions
+errs, so none of it is committed). Only landed, committed bundles pay fees and tips.
 """
 
 from __future__ import annotations
@@ -297,6 +297,8 @@ class BundleParams:
         failure_probability: chance that a landed bundle fails in execution (default 0).
         signature_fee_lamports: base fee per signature (default 5,000).
         priority_fee_lamports_per_tx: priority fee per transaction (default 0).
+        tip_floor_lamports: tip that wins the auction at the full landing probability; a
+            smaller tip lands proportionally less often (default 0: the tip does not matter).
     """
 
     landing_probability: float = 1.0
@@ -306,6 +308,7 @@ class BundleParams:
     failure_probability: float = 0.0
     signature_fee_lamports: int = SIGNATURE_FEE_LAMPORTS
     priority_fee_lamports_per_tx: int = 0
+    tip_floor_lamports: int = 0
 
     def __post_init__(self) -> None:
         for name in ("landing_probability", "failure_probability"):
@@ -320,7 +323,8 @@ class BundleParams:
                 f"({self.max_delay_slots}), was {self.min_delay_slots}",
                 key="bundles.min_delay_slots",
             )
-        for name in ("slot_ms", "signature_fee_lamports", "priority_fee_lamports_per_tx"):
+        amounts = ("signature_fee_lamports", "priority_fee_lamports_per_tx", "tip_floor_lamports")
+        for name in ("slot_ms", *amounts):
             if getattr(self, name) < 0 or (name == "slot_ms" and self.slot_ms == 0):
                 raise ConfigError(
                     f"bundles.{name} is out of range, was {getattr(self, name)}",
@@ -343,9 +347,27 @@ class LandingDraw:
     failing_transaction: int | None
 
 
-def draw_landing(params: BundleParams, transactions: int, rng: random.Random) -> LandingDraw:
+def landing_probability(params: BundleParams, tip_lamports: int | None) -> float:
+    """Return the chance that a bundle tipping ``tip_lamports`` lands.
+
+    ``landing_probability * min(1, tip / tip_floor_lamports)``: a tip at or above the floor
+    keeps the full chance, a smaller one loses the auction proportionally more often. With no
+    floor (0) or no tip given (None) the tip does not matter.
+    """
+    floor = params.tip_floor_lamports
+    if floor == 0 or tip_lamports is None:
+        return params.landing_probability
+    return params.landing_probability * min(1.0, max(tip_lamports, 0) / floor)
+
+
+def draw_landing(
+    params: BundleParams,
+    transactions: int,
+    rng: random.Random,
+    tip_lamports: int | None = None,
+) -> LandingDraw:
     """Draw whether a bundle of ``transactions`` lands, when, and whether it fails."""
-    is_landed = rng.random() < params.landing_probability
+    is_landed = rng.random() < landing_probability(params, tip_lamports)
     delay = rng.randint(params.min_delay_slots, params.max_delay_slots)
     failing = None
     if is_landed and rng.random() < params.failure_probability:

@@ -161,7 +161,7 @@ class BundleExecutor:
         bundle = bundle_id(signatures)
         outcome.bundle_ids.append(bundle)
         outcome.transactions += len(layout.transactions)
-        draw = draw_landing(self.params, len(layout.transactions), self.pool.rng)
+        draw = draw_landing(self.params, len(layout.transactions), self.pool.rng, tip_lamports)
         landing_ns = self.pool.now_ns + draw.delay_slots * self.params.slot_ms * NS_PER_MS
         self.pool.advance_to(landing_ns)
         if not draw.is_landed:

@@ -13,6 +13,7 @@ from bmvbot.adapters.sim.bundles import (
     compact_u16_len,
     draw_landing,
     fits,
+    landing_probability,
     pack_bundles,
     transaction_fee_lamports,
     transaction_size_bytes,
@@ -214,3 +215,29 @@ def test_transaction_fee_lamports_counts_signatures_and_priority_fee() -> None:
     params = BundleParams(priority_fee_lamports_per_tx=777)
 
     assert transaction_fee_lamports(params, tx) == 3 * 5_000 + 777
+
+
+@pytest.mark.parametrize(
+    ("tip", "expected"), [(None, 0.8), (20_000, 0.8), (10_000, 0.8), (5_000, 0.4), (0, 0.0)]
+)
+def test_landing_probability_scales_with_tip_under_the_floor(
+    tip: int | None, expected: float
+) -> None:
+    params = BundleParams(landing_probability=0.8, tip_floor_lamports=10_000)
+
+    assert landing_probability(params, tip) == pytest.approx(expected)
+
+
+def test_landing_probability_without_floor_ignores_the_tip() -> None:
+    assert landing_probability(BundleParams(landing_probability=0.6), 1_000) == 0.6
+
+
+def test_draw_landing_low_tip_lands_less_often() -> None:
+    params = BundleParams(tip_floor_lamports=10_000)
+    rng = random.Random(5)
+
+    low = sum(draw_landing(params, 1, rng, 2_500).is_landed for _ in range(2000))
+    high = sum(draw_landing(params, 1, rng, 10_000).is_landed for _ in range(2000))
+
+    assert high == 2000
+    assert 0.2 < low / 2000 < 0.3
