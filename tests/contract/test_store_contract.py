@@ -17,7 +17,7 @@ import pytest_asyncio
 from bmvbot.adapters.memory.store import memory_stores
 from bmvbot.adapters.postgres.store import PostgresDatabase
 from bmvbot.core.config import PivotParams
-from bmvbot.core.errors import FatalStoreError
+from bmvbot.core.errors import FatalStoreError, InvariantError
 from bmvbot.core.pivot import PivotEngine, TradeId
 from bmvbot.core.types import BaseLots, Grid, Level, PriceLots, Side, WalletId
 from bmvbot.ports.store import (
@@ -364,6 +364,15 @@ async def test_config_versions_newest_first_limited(stores: Stores) -> None:
 
     assert [v.config_hash for v in latest] == ["hash3", "hash2", "hash1"]
     assert latest[2].is_accepted is False
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("limit", [-1, 1_000_001])
+async def test_config_versions_limit_out_of_range_invariant_error(
+    stores: Stores, limit: int
+) -> None:
+    with pytest.raises(InvariantError, match=f"limit must be 0..1000000, was {limit}"):
+        await stores.config_versions.config_versions(limit)
 
 
 @pytest.mark.asyncio

@@ -24,6 +24,12 @@ TS_RESOLUTION_NS = 1_000
 MINUTE_NS = 60_000_000_000
 
 
+def check_limit(limit: int) -> None:
+    """Raise ``InvariantError`` unless ``limit`` is a count a store can serve (0..1,000,000)."""
+    if not 0 <= limit <= 1_000_000:
+        raise InvariantError(f"limit must be 0..1000000, was {limit}")
+
+
 def floor_ts_ns(ts_ns: int, resolution_ns: int = TS_RESOLUTION_NS) -> int:
     """Return ``ts_ns`` floored to a multiple of ``resolution_ns`` (the stored precision)."""
     return ts_ns - ts_ns % resolution_ns

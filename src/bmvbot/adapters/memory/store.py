@@ -35,6 +35,7 @@ from bmvbot.ports.store import (
     TradeStore,
     WalletRecord,
     WalletStore,
+    check_limit,
     floor_ts_ns,
     pivot_window,
 )
@@ -238,6 +239,7 @@ class MemoryConfigVersionStore(ConfigVersionStore):
         self._versions.append(replace(version, ts_ns=floor_ts_ns(version.ts_ns)))
 
     async def config_versions(self, limit: int) -> list[ConfigVersionRecord]:
+        check_limit(limit)
         ordered = sorted(enumerate(self._versions), key=lambda p: (p[1].ts_ns, p[0]), reverse=True)
         return [version for _, version in ordered[:limit]]
 

@@ -29,6 +29,7 @@ from bmvbot.ports.store import (
     LatencyStore,
     RebalanceRecord,
     RebalanceStore,
+    check_limit,
 )
 
 _GRID_KEY_PREFIX = "grid:"
@@ -178,6 +179,7 @@ class PostgresConfigVersionStore(ConfigVersionStore):
             await connection.execute(insert(config_versions), row)
 
     async def config_versions(self, limit: int) -> list[ConfigVersionRecord]:
+        check_limit(limit)
         c = config_versions.c
         query = select(config_versions).order_by(c.ts.desc(), c.id.desc()).limit(limit)
         rows = await fetch_all(self._engine, query, "reading config versions")
