@@ -36,6 +36,7 @@ MAX_LEVELS_PER_SIDE = 12
 PARTICIPANT_FUNDING_UI = 10_000_000.0
 """Base and quote (UI units) minted for each outside participant."""
 _HEAP_CRANK_RATIO = 0.5
+_MAX_FUNDING_NATIVE = 2**60
 
 
 def _ns(seconds: float) -> int:
@@ -266,8 +267,9 @@ class ParticipantPool:
 
     def _open_participants(self, mix: ParticipantMix) -> list[Participant]:
         spec = self.market.spec
-        base = int(PARTICIPANT_FUNDING_UI * 10**spec.base_decimals)
-        quote = int(PARTICIPANT_FUNDING_UI * 10**spec.quote_decimals)
+        # capped so that no amount the program computes leaves an i64, whatever the decimals
+        base = min(int(PARTICIPANT_FUNDING_UI * 10**spec.base_decimals), _MAX_FUNDING_NATIVE)
+        quote = min(int(PARTICIPANT_FUNDING_UI * 10**spec.quote_decimals), _MAX_FUNDING_NATIVE)
         market = self.market
         participants: list[Participant] = [
             LiquidityProvider(market.open_trader(f"lp-{i}", base, quote), mix)

@@ -10,7 +10,7 @@ from bmvbot.adapters.sim.participants import InformedTrader, LiquidityProvider, 
 from bmvbot.adapters.sim.scenarios import ParticipantMix, Scenario, scenario
 from bmvbot.adapters.sim.venue import SimulatedVenue
 from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, StepKind
-from bmvbot.core.types import BaseLots, Lamports, Level, PriceLots, Side
+from bmvbot.core.types import BaseLots, Lamports, Level, MarketSpec, PriceLots, Side
 from bmvbot.ports.venue import MarketSnapshot, MarketTrade
 
 NS = 1_000_000_000
@@ -202,3 +202,28 @@ def test_participants_take_of_nothing_does_nothing() -> None:
 
     assert taken == 0
     assert venue.market.drain_trades() == ()
+
+
+@pytest.mark.parametrize(("base_decimals", "quote_decimals"), [(0, 9), (6, 9), (9, 6), (12, 12)])
+@pytest.mark.asyncio
+async def test_participants_trade_on_markets_of_any_decimals(
+    base_decimals: int, quote_decimals: int
+) -> None:
+    # one tick stays 1e-5 quote per base and one lot 1 base unit for every decimals pair
+    spec = MarketSpec(
+        base_decimals=base_decimals,
+        quote_decimals=quote_decimals,
+        base_lot_size=10**base_decimals,
+        quote_lot_size=max(1, 10**quote_decimals // 100_000),
+    )
+    clock = SimClock()
+    venue = SimulatedVenue.create(spec, 1, clock, "random_walk", seed=2)
+
+    clock.advance(60 * NS)
+    snapshot = await venue.snapshot()
+
+    assert snapshot.trades
+    assert venue.pool.rejected_actions == 0
+    mid = snapshot.book.mid_price_lots
+    assert mid is not None
+    assert spec.price_to_ui(mid) == pytest.approx(1.25, rel=0.05)
