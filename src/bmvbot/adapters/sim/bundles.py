@@ -20,12 +20,15 @@ lookup table holding the market accounts and every wallet's OpenOrders and token
 It reproduces every row the fact sheet measured with solders (e.g. 6 wallets x 1 order with a
 tip: 1194 B; 2 wallets x 16 orders without: 1203 B). A transaction must stay within 1232 bytes,
 12 signatures and 64 account locks. Compute units are not modelled (the program's cost is
-unmeasured offline). The real packer (``adapters/openbook``) can replace ``pack_bundles``.
+unmeasured offline). The real transaction planner can replace ``pack_bundles`` (the venue
+takes any ``Packer``).
 
 **Packing** (``pack_bundles``) keeps the plan's order: instructions fill a transaction until
 the next would not fit, transactions fill a bundle up to five, and the tip transfer is the last
 instruction of each bundle's last transaction, paid by that transaction's fee payer (its first
-signer) unless a ``tip_payer`` is given (who then signs it too).
+signer) unless a ``tip_payer`` is given (who then signs it too). When the final bundle's last
+transaction has no room left for the tip, that bundle is packed again with room for it in every
+transaction.
 
 **Landing** (``BundleParams``): a bundle lands with ``landing_probability`` (scaled down for a
 tip under ``tip_floor_lamports``) after a uniform ``min_delay_slots..max_delay_slots`` delay;
