@@ -14,7 +14,6 @@ real time on the system clock, or N times faster on a paced ``SimClock``) and
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -52,13 +51,6 @@ from bmvbot.services.trading import TradingService
 from bmvbot.settings import Settings
 
 SettingsT = TypeVar("SettingsT")
-
-
-class _WallClock(Clock):
-    # the CLI's clock for wallet creation times; the trading modes get theirs from their own
-    # composition (SimClock or the system clock adapter)
-    def now_ns(self) -> int:
-        return time.time_ns()
 
 
 def _load(factory: Callable[[], SettingsT]) -> SettingsT:
@@ -137,7 +129,7 @@ def wallet_vault(
     cipher = WalletCipher(
         MasterSecret.from_settings(settings), scrypt_log2_n=settings.scrypt_log2_n
     )
-    return WalletVault(stores.wallets, cipher, clock or _WallClock())
+    return WalletVault(stores.wallets, cipher, clock or SystemClock())
 
 
 @asynccontextmanager
