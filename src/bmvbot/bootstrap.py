@@ -35,11 +35,13 @@ from bmvbot.adapters.sim.scenarios import SCENARIOS
 from bmvbot.adapters.sim.scenarios import scenario as sim_scenario
 from bmvbot.adapters.sim.venue import SimulatedVenue
 from bmvbot.adapters.system import SystemClock
+from bmvbot.adapters.tape.source import CsvTapeSource
 from bmvbot.core.config import StrategyParams
 from bmvbot.core.errors import ConfigError, StoreError
 from bmvbot.core.types import NS_PER_DAY, MarketSpec
 from bmvbot.ports.clock import Clock
 from bmvbot.ports.store import Stores
+from bmvbot.ports.tape import DecimalStep, TapeSource
 from bmvbot.services.journal import TradingJournal
 from bmvbot.services.simulation import (
     DEFAULT_TICK_INTERVAL_NS,
@@ -290,3 +292,12 @@ async def open_run_stores(*, is_enabled: bool) -> AsyncIterator[Stores | None]:
         yield database.stores
     finally:
         await database.close()
+
+
+def load_tape(path: Path, tick: DecimalStep, lot: DecimalStep) -> TapeSource:
+    """Return the tape v1 CSV file ``path`` parsed into ticks of ``tick`` and lots of ``lot``.
+
+    Raises:
+        ConfigError: the file cannot be read or a row is malformed (the message names the line).
+    """
+    return CsvTapeSource.load(path, tick, lot)

@@ -1,9 +1,9 @@
 """Tape replay (tape v1): the trading loop's strategy core run against a recorded book.
 
 ``TapeReplayService`` walks a ``TapeMarket`` and, at every event it is woken for, does what
-``TradingService.tick`` does with a snapshot: feed the tape's new trades to the
-``PivotEngine`` (our own fills do not feed it), take the market price of the tape's book
-(``market_price_lots``: mid, else the remaining touch, else the last trade), ask the guards (``fired_guard`` /
+``TradingService.tick`` does with a snapshot: feed the tape's new trades to the ``PivotEngine``
+(our own fills do not feed it), take the market price of the tape's book (``market_price_lots``:
+mid, else the remaining touch, else the last trade), ask the guards (``fired_guard`` /
 ``decide_rebalance``) and, when they say so, send the target grid (``GridBuilder.build`` then
 ``skip_crossing_levels``) as one replacement. The math is the core's; this module only decides
 when to call it and counts.

@@ -1,11 +1,11 @@
 """The tape's L2 book, indexed once with numpy so that a replay can jump between events.
 
 ``TapeBook`` derives, for every event, the best bid and ask after it, the market price the
-guards see (mid, else the remaining touch, else the last trade) and two "threat" prices: the lowest price at which the
-event can fill one of our bids (the best ask, or a sell print) and the highest at which it can
-fill an ask. A search over these arrays finds the next event that can touch our orders without
-a Python step per event. It also answers "what size is displayed at (side, price) after event
-i" for queue positions and snapshots.
+guards see (mid, else the remaining touch, else the last trade) and two "threat" prices: the
+lowest price at which the event can fill one of our bids (the best ask, or a sell print) and the
+highest at which it can fill an ask. A search over these arrays finds the next event that can
+touch our orders without a Python step per event. It also answers "what size is displayed at
+(side, price) after event i" for queue positions and snapshots.
 
 Best prices: each book row opens an interval (until the next row at the same side and price)
 during which its level is displayed; the best bid after event t is the highest price over the
