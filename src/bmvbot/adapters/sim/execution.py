@@ -35,9 +35,10 @@ from bmvbot.adapters.sim.bundles import (
 from bmvbot.adapters.sim.market import SimMarket, Trader
 from bmvbot.adapters.sim.participants import ParticipantPool
 from bmvbot.core.errors import FatalVenueError, RejectedError
-from bmvbot.core.swarm import ReplacementStep, StepKind
+from bmvbot.core.swarm import ReplacementStep, StepKind, bid_quote_lots_needed
 from bmvbot.core.types import Lamports, WalletId
 from bmvbot.exchange import ExchangeError
+from bmvbot.exchange.orders import I64_MAX
 from bmvbot.ports.venue import ExecutionReport, LandingStatus
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ class BundleExecutor:
         """Send ``steps`` as bundles, one after another (see the module docstring).
 
         Raises:
-            RejectedError: tip below 1,000 lamports, a step of more than 24 orders.
+            RejectedError: tip below 1,000 lamports, a step of more than 24 orders, an order
+                whose price or quote budget does not fit the instruction's i64.
             FatalVenueError: an unknown wallet, or lamports short of fees, tips and rent.
         """
         self._check_plan(steps, tip_lamports)
@@ -130,9 +132,19 @@ class BundleExecutor:
                 f"tip_lamports must be >= {JITO_MIN_TIP_LAMPORTS} (Jito minimum), "
                 f"was {tip_lamports}"
             )
+        fee = self.market.spec.maker_fee_ppm
         for step in steps:
             if step.wallet not in self._traders:
                 raise FatalVenueError(f"wallet {step.wallet} is not a swarm wallet of this venue")
+            for level in (*step.bids, *step.asks):
+                # the instruction carries price and quote budget as i64
+                budget = bid_quote_lots_needed(level.price_lots, level.size_base_lots, fee)
+                if budget > I64_MAX:
+                    raise RejectedError(
+                        f"wallet {step.wallet} order {level.side.name} "
+                        f"{level.size_base_lots} lots at {level.price_lots} needs a quote budget "
+                        f"of {budget} lots; it must be at most {I64_MAX}"
+                    )
 
     def _check_lamports(self, layouts: Sequence[BundleLayout], tip_lamports: int) -> None:
         # the whole plan's worst case (every bundle lands) must leave each payer rent-exempt

@@ -531,3 +531,17 @@ async def test_venue_trades_of_one_take_carry_exactly_the_taker_fee_paid() -> No
     assert sum(t.taker_fee_native for t in trades) == paid - notional
     assert all(t.taker_fee_native >= 0 for t in trades)
     assert len({t.trade_id for t in trades}) == 3
+
+
+@pytest.mark.asyncio
+async def test_venue_order_beyond_i64_is_rejected_as_malformed() -> None:
+    venue = _quiet().venue
+    w0 = (await venue.wallets())[0]
+    huge = Level(Side.ASK, PriceLots(2**62), BaseLots(4))
+
+    with pytest.raises(RejectedError, match="quote budget"):
+        await venue.execute(
+            ReplacementPlan((ReplacementStep(w0, StepKind.REPLACE, (), (huge,)),)), TIP
+        )
+
+    assert (await venue.snapshot()).orders == ()
