@@ -82,8 +82,14 @@ class MarketView:
     def of(cls, snapshot: MarketSnapshot, depth: int) -> MarketView:
         """Return the view of ``snapshot``; ``depth`` external levels are kept per side."""
         orders = sorted_orders(snapshot.orders)
-        grid = grid_of(orders)
-        resting = resting_by_wallet(orders)
+        levels = [order.level for order in orders]
+        grid = Grid(
+            tuple(level for level in levels if level.side is Side.BID),
+            tuple(level for level in levels if level.side is Side.ASK),
+        )
+        resting: dict[WalletId, list[Level]] = {}
+        for order, level in zip(orders, levels, strict=True):
+            resting.setdefault(order.wallet, []).append(level)
         return cls(snapshot, orders, grid, resting, external_book(snapshot.book, grid, depth))
 
     @property

@@ -16,28 +16,21 @@ from bmvbot.core.swarm import ReplacementPlan
 from bmvbot.core.types import Level, MarketSpec, Side, WalletId
 from bmvbot.ports.venue import MarketTrade, OwnOrder, WalletBalance
 
-_Bounds = tuple[int | None, int | None]
-# (highest bid, lowest ask) of one wallet's orders
+_NO_BID = -1
+_NO_ASK = 1 << 63  # above every i64 price
 
 
-def _bounds(levels: Iterable[Level]) -> _Bounds:
-    max_bid: int | None = None
-    min_ask: int | None = None
+def _bounds(levels: Iterable[Level]) -> tuple[int, int]:
+    # (highest bid, lowest ask) of one wallet's orders; sentinels when a side is empty
+    max_bid, min_ask = _NO_BID, _NO_ASK
     for level in levels:
         price = level.price_lots
         if level.side is Side.BID:
-            max_bid = price if max_bid is None or price > max_bid else max_bid
-        else:
-            min_ask = price if min_ask is None or price < min_ask else min_ask
+            if price > max_bid:
+                max_bid = price
+        elif price < min_ask:
+            min_ask = price
     return max_bid, min_ask
-
-
-def _crosses(new: _Bounds, resting: _Bounds) -> bool:
-    new_bid, new_ask = new
-    resting_bid, resting_ask = resting
-    return (new_bid is not None and resting_ask is not None and new_bid >= resting_ask) or (
-        new_ask is not None and resting_bid is not None and new_ask <= resting_bid
-    )
 
 
 def check_plan_uncrossed(
@@ -53,17 +46,23 @@ def check_plan_uncrossed(
         InvariantError: a step's new orders cross (bid >= ask) another wallet's resting orders;
             a post-only order there would be dropped, or would trade with the swarm.
     """
-    current = {wallet: _bounds(levels) for wallet, levels in resting.items()}
+    bids: dict[WalletId, int] = {}
+    asks: dict[WalletId, int] = {}
+    for wallet, levels in resting.items():
+        bids[wallet], asks[wallet] = _bounds(levels)
     for index, step in enumerate(plan.steps):
-        placed = _bounds(step.bids + step.asks)
-        for other, bounds in current.items():
-            if other != step.wallet and _crosses(placed, bounds):
-                raise InvariantError(
-                    f"swarm self-trade risk: step {index} of wallet={step.wallet} places "
-                    f"bid<={placed[0]} ask>={placed[1]} across wallet={other} resting "
-                    f"bid<={bounds[0]} ask>={bounds[1]}"
-                )
-        current[step.wallet] = placed
+        wallet = step.wallet
+        new_bid, new_ask = _bounds(step.bids + step.asks)
+        bids[wallet], asks[wallet] = _NO_BID, _NO_ASK
+        other_ask = min(asks.values(), default=_NO_ASK)
+        other_bid = max(bids.values(), default=_NO_BID)
+        if new_bid >= other_ask or new_ask <= other_bid:
+            raise InvariantError(
+                f"swarm self-trade risk: step {index} of wallet={wallet} places bids up to "
+                f"{new_bid} and asks from {new_ask} across other wallets' resting bids up to "
+                f"{other_bid} and asks from {other_ask} (-1 / 2**63: none)"
+            )
+        bids[wallet], asks[wallet] = new_bid, new_ask
 
 
 _Key = tuple[WalletId, Side, int]

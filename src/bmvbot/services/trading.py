@@ -44,7 +44,6 @@ from bmvbot.services.market_view import (
     side_funds,
     skip_crossing_levels,
     swarm_base_lots,
-    wallet_funds,
 )
 from bmvbot.services.portfolio import Portfolio
 from bmvbot.services.reconciliation import OrderLedger, check_plan_uncrossed
@@ -78,6 +77,29 @@ class TickOutcome:
     def has_executed(self) -> bool:
         """Return True when the tick sent a plan to the venue."""
         return self.report is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TickDecision:
+    """What one snapshot leads to (``TradingService.decide``).
+
+    Attributes:
+        ts_ns: the snapshot's time.
+        reason: a guard, ``repair``, ``none``, ``paused`` or ``no_pivot``.
+        detail: one line with the figures behind it.
+        pivot_price_lots: the pivot in ticks; None when there is none (or paused).
+        target: the target grid; None when none was built.
+        plan: the steps to send; None when nothing is to be sent.
+        unplaced_levels: target levels no wallet could fund or hold.
+    """
+
+    ts_ns: int
+    reason: str
+    detail: str
+    pivot_price_lots: float | None = None
+    target: Grid | None = None
+    plan: ReplacementPlan | None = None
+    unplaced_levels: int = 0
 
 
 class _Verdict(NamedTuple):
@@ -210,18 +232,49 @@ class TradingService:
         snapshot = await self._snapshot()
         if snapshot is None:
             return self._outcome(self._clock.now_ns(), "venue_error", "snapshot failed")
+        decision = self.decide(snapshot)
+        report = None if decision.plan is None else await self._rebalance(decision)
+        return self._outcome(decision.ts_ns, decision.reason, decision.detail, report)
+
+    def decide(self, snapshot: MarketSnapshot) -> TickDecision:
+        """Read ``snapshot`` and return what to send: the synchronous half of ``tick``.
+
+        Feeds the snapshot's trades to the pivot and the fills to the PnL, reconciles the order
+        ledger, builds the target grid, asks the guards and, when they say so, allocates the
+        grid and orders the per-wallet steps (checked for swarm self-trades).
+
+        Raises:
+            InvariantError: the plan would let the swarm cross itself, or the data is corrupt.
+        """
         view = self._observe(snapshot)
         if self._is_paused:
-            return self._outcome(view.ts_ns, "paused", "the service is paused")
+            return TickDecision(view.ts_ns, "paused", "the service is paused")
         pivot = self._pivot.state(view.ts_ns)
         if not pivot.has_pivot:
-            return self._outcome(view.ts_ns, "no_pivot", "no trade, seed or external quote yet")
-        target = self._target(view, pivot.price_lots)
+            return TickDecision(view.ts_ns, "no_pivot", "no trade, seed or external quote yet")
+        pivot_lots = pivot.price_lots
+        target = self._target(view, pivot_lots)
         verdict = self._decide(view, target)
         if not verdict.should_rebalance:
-            return self._outcome(view.ts_ns, verdict.reason, verdict.detail)
-        report = await self._rebalance(view, target, pivot.price_lots, verdict.reason)
-        return self._outcome(view.ts_ns, verdict.reason, verdict.detail, report)
+            return TickDecision(view.ts_ns, verdict.reason, verdict.detail, pivot_lots, target)
+        allocation = allocate(
+            target,
+            view.funds(self._params.market),
+            self._params.swarm,
+            view.ts_ns,
+            maker_fee_ppm=self._params.market.maker_fee_ppm,
+        )
+        plan = plan_replacement(view.resting_by_wallet, allocation)
+        check_plan_uncrossed(view.resting_by_wallet, plan)
+        return TickDecision(
+            view.ts_ns,
+            verdict.reason,
+            verdict.detail,
+            pivot_lots,
+            target,
+            plan,
+            len(allocation.unplaced),
+        )
 
     def _outcome(
         self, ts_ns: int, reason: str, detail: str, report: ExecutionReport | None = None
@@ -339,34 +392,27 @@ class TradingService:
             self._needs_repair = False
         return _Verdict(decision.reason.value, decision.should_rebalance, decision.detail)
 
-    async def _rebalance(
-        self, view: MarketView, target: Grid, pivot_lots: float, reason: str
-    ) -> ExecutionReport | None:
-        allocation = allocate(
-            target,
-            wallet_funds(view.snapshot.balances, self._params.market),
-            self._params.swarm,
-            view.ts_ns,
-            maker_fee_ppm=self._params.market.maker_fee_ppm,
-        )
-        plan = plan_replacement(view.resting_by_wallet, allocation)
-        check_plan_uncrossed(view.resting_by_wallet, plan)
+    async def _rebalance(self, decision: TickDecision) -> ExecutionReport | None:
+        plan, reason, ts_ns = decision.plan, decision.reason, decision.ts_ns
+        if plan is None or decision.pivot_price_lots is None or decision.target is None:
+            return None
+        pivot_lots = decision.pivot_price_lots
         self._counters.rebalances += 1
-        self._counters.unplaced_levels += len(allocation.unplaced)
+        self._counters.unplaced_levels += decision.unplaced_levels
         self._by_reason[reason] += 1
         self._repair_streak = self._repair_streak + 1 if reason == REPAIR_REASON else 0
         self._needs_repair = False
         if not plan.steps:
-            self._mark_rebalanced(view.ts_ns, pivot_lots)
+            self._mark_rebalanced(ts_ns, pivot_lots)
             return None
         report = await self._execute(plan)
         if report is not None:
             self._account(report)
             if report.status is not LandingStatus.FAILED:
-                self._mark_rebalanced(view.ts_ns, pivot_lots)
+                self._mark_rebalanced(ts_ns, pivot_lots)
             await self._after_landing(report, plan.steps)
         if self._journal is not None:
-            self._journal.add_rebalance(view.ts_ns, reason, pivot_lots, target, report)
+            self._journal.add_rebalance(ts_ns, reason, pivot_lots, decision.target, report)
         _log.info(
             "rebalance",
             extra={
