@@ -19,6 +19,26 @@ from bmvbot.exchange.events import FillEvent
 U64_MAX = (1 << 64) - 1
 I64_MAX = (1 << 63) - 1
 U16_MAX = (1 << 16) - 1
+I64 = (-(1 << 63), I64_MAX)
+U64 = (0, U64_MAX)
+U8 = (0, 255)
+
+
+def require_wire_range(field: str, value: int, bounds: tuple[int, int]) -> None:
+    """Refuse a value its instruction field cannot encode, as deserialization would.
+
+    Raises:
+        ExchangeError: anchor 102 InstructionDidNotDeserialize naming the field and range.
+    """
+    low, high = bounds
+    if not low <= value <= high:
+        raise anchor_error(
+            102,
+            "InstructionDidNotDeserialize",
+            f"{field} must be {low}..{high}, was {value}",
+        )
+
+
 MARKET_BID_PRICE_LOTS = I64_MAX
 """The implicit limit of a Market bid."""
 MARKET_ASK_PRICE_LOTS = 1
@@ -122,6 +142,14 @@ class PlaceOrderArgs:
     self_trade_behavior: SelfTradeBehavior = SelfTradeBehavior.DECREMENT_TAKE
     limit: int = 10
 
+    def __post_init__(self) -> None:
+        require_wire_range("price_lots", self.price_lots, I64)
+        require_wire_range("max_base_lots", self.max_base_lots, I64)
+        require_wire_range("max_quote_lots_including_fees", self.max_quote_lots_including_fees, I64)
+        require_wire_range("client_order_id", self.client_order_id, U64)
+        require_wire_range("expiry_timestamp", self.expiry_timestamp, U64)
+        require_wire_range("limit", self.limit, U8)
+
 
 @dataclass(frozen=True, slots=True)
 class PlaceMultipleOrdersArgs:
@@ -130,6 +158,11 @@ class PlaceMultipleOrdersArgs:
     price_lots: int
     max_quote_lots_including_fees: int
     expiry_timestamp: int = 0
+
+    def __post_init__(self) -> None:
+        require_wire_range("price_lots", self.price_lots, I64)
+        require_wire_range("max_quote_lots_including_fees", self.max_quote_lots_including_fees, I64)
+        require_wire_range("expiry_timestamp", self.expiry_timestamp, U64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +181,9 @@ class PlaceOrdersArgs:
     asks: tuple[PlaceMultipleOrdersArgs, ...]
     limit: int = 12
 
+    def __post_init__(self) -> None:
+        require_wire_range("limit", self.limit, U8)
+
 
 @dataclass(frozen=True, slots=True)
 class PlaceTakeOrderArgs:
@@ -159,6 +195,12 @@ class PlaceTakeOrderArgs:
     max_quote_lots_including_fees: int
     order_type: PlaceOrderType = PlaceOrderType.MARKET
     limit: int = 10
+
+    def __post_init__(self) -> None:
+        require_wire_range("price_lots", self.price_lots, I64)
+        require_wire_range("max_base_lots", self.max_base_lots, I64)
+        require_wire_range("max_quote_lots_including_fees", self.max_quote_lots_including_fees, I64)
+        require_wire_range("limit", self.limit, U8)
 
 
 class RestingOrder:

@@ -25,12 +25,16 @@ from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
 )
 from bmvbot.exchange.orders import (
+    I64,
+    U8,
+    U64,
     OrderResult,
     PlaceOrderArgs,
     PlaceOrdersArgs,
     PlaceOrderType,
     PlaceTakeOrderArgs,
     SelfTradeBehavior,
+    require_wire_range,
     tif_from_expiry,
 )
 from bmvbot.exchange.state import Checkpoint, ExchangeState
@@ -184,6 +188,8 @@ class PlacementInstructions(ExchangeState):
             ExchangeError: 6008, 6007 (negative expected size), 6038 (no such client id), and
                 the errors of ``place_order``.
         """
+        require_wire_range("client_order_id", client_order_id, U64)
+        require_wire_range("expected_cancel_size", expected_cancel_size, I64)
         account, market = self._trading_account(signer, account_id)
         tokens = self._side_tokens(market, args.side, user_token_account)
         _require_open_orders_admin(market, open_orders_admin)
@@ -399,6 +405,7 @@ class PlacementInstructions(ExchangeState):
         Raises:
             ExchangeError: 6034, 6011 (id 0), 6038 (not in the account), 6025 (not on the book).
         """
+        require_wire_range("order_id", order_id, (0, (1 << 128) - 1))
         account, market = self._trading_account(signer, account_id)
         if order_id <= 0:
             raise openbook_error(
@@ -420,6 +427,7 @@ class PlacementInstructions(ExchangeState):
         Raises:
             ExchangeError: 6034, 6038 (no order with that client id), 6025.
         """
+        require_wire_range("client_order_id", client_order_id, U64)
         account, market = self._trading_account(signer, account_id)
         return self._cancel_by_client_order_id(market, account, client_order_id)
 
@@ -457,6 +465,7 @@ class PlacementInstructions(ExchangeState):
         Raises:
             ExchangeError: 6034.
         """
+        require_wire_range("limit", limit, U8)
         account, market = self._trading_account(signer, account_id)
         return cancel_all(market, account, side, limit)
 

@@ -34,6 +34,7 @@ from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
     OpenOrdersIndexer,
 )
+from bmvbot.exchange.orders import U64, require_wire_range
 from bmvbot.exchange.placement import PlacementInstructions
 
 MAX_EVENTS_CONSUME = 8
@@ -205,6 +206,8 @@ class Exchange(PlacementInstructions):
         Raises:
             ExchangeError: 6030 market expired; SPL errors of the transfers.
         """
+        require_wire_range("base_amount", base_amount, U64)
+        require_wire_range("quote_amount", quote_amount, U64)
         account = self.account(account_id)
         market = self.markets[account.market]
         self._require_token(user_base_account, market.params.base_mint)
@@ -465,6 +468,7 @@ class Exchange(PlacementInstructions):
         Raises:
             ExchangeError: 6018 when the market has a consume admin and ``signer`` is not it.
         """
+        require_wire_range("limit", limit, U64)
         market = self.market(market_id)
         self._require_consume_admin(market, signer)
         slots = [slot for slot, _ in market.event_heap][: min(limit, MAX_EVENTS_CONSUME)]
@@ -482,8 +486,10 @@ class Exchange(PlacementInstructions):
         Raises:
             ExchangeError: 6012 when a slot is >= 600; 6018 as ``consume_events``.
         """
+        for slot in slots:
+            require_wire_range("slots[]", slot, U64)
         market = self.market(market_id)
-        if any(slot >= MAX_NUM_EVENTS or slot < 0 for slot in slots):
+        if any(slot >= MAX_NUM_EVENTS for slot in slots):
             raise openbook_error(
                 OpenBookErrorCode.INVALID_INPUT_HEAP_SLOTS,
                 f"heap slots must be < {MAX_NUM_EVENTS}, were {list(slots)}",

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bmvbot.core.types import Side
-from bmvbot.exchange import ExchangeError, PlaceOrderType, order_id_for
+from bmvbot.exchange import (
+    ExchangeError,
+    PlaceMultipleOrdersArgs,
+    PlaceOrderArgs,
+    PlaceOrderType,
+    PlaceTakeOrderArgs,
+    order_id_for,
+)
 from bmvbot.exchange.errors import ErrorKind, OpenBookErrorCode
 from bmvbot.exchange.fees import (
     maker_fees_ceil,
@@ -62,3 +71,21 @@ def test_rules_error_names_follow_the_program() -> None:
     assert OpenBookErrorCode.OPEN_ORDERS_FULL.program_name == "OpenOrdersFull"
     assert OpenBookErrorCode.INDEXER_ACTIVE_OO.program_name == "IndexerActiveOO"
     assert OpenBookErrorCode.INVALID_ORDER_POST_IOC.program_name == "InvalidOrderPostIOC"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: PlaceOrderArgs(Side.BID, 1, 1, 1, client_order_id=-1),
+        lambda: PlaceOrderArgs(Side.BID, 1, 1, 1, limit=256),
+        lambda: PlaceOrderArgs(Side.BID, 1 << 63, 1, 1),
+        lambda: PlaceMultipleOrdersArgs(1, 1, expiry_timestamp=-5),
+        lambda: PlaceTakeOrderArgs(Side.ASK, 1, 1, 1, limit=-1),
+    ],
+)
+def test_rules_values_the_wire_cannot_carry_do_not_deserialize(build: Callable[[], object]) -> None:
+    with pytest.raises(ExchangeError) as caught:
+        build()
+
+    assert (caught.value.kind, caught.value.code) == (ErrorKind.ANCHOR, 102)
+    assert "must be" in str(caught.value)
