@@ -28,7 +28,9 @@ from bmvbot.ports.store import (
     LatencySample,
     RebalanceRecord,
     Stores,
+    TradeCursor,
     TradeKey,
+    TradePage,
     TradeRecord,
     WalletRecord,
     WalletRole,
@@ -160,6 +162,33 @@ async def test_trades_window_is_half_open_and_per_market(stores: Stores) -> None
     window = await stores.trades.trades(MARKET, T0_NS + 1_000, T0_NS + 3_000)
 
     assert [t.event_seq for t in window] == [1, 2]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("is_newest_first", [False, True])
+async def test_trades_page_walks_the_window_in_storage_order(
+    stores: Stores, is_newest_first: bool
+) -> None:
+    stored = [trade(i, T0_NS + (i // 3) * 1_000, signature=f"z{25 - i:02d}") for i in range(25)]
+    await stores.trades.add_trades(stored[:12])
+    await stores.trades.add_trades(stored[12:])
+    pages: list[TradePage] = []
+    cursor: TradeCursor | None = None
+
+    while not pages or cursor is not None:
+        page = await stores.trades.trades_page(
+            MARKET, T0_NS, T0_NS + 8_000, limit=10, after=cursor, is_newest_first=is_newest_first
+        )
+        pages.append(page)
+        cursor = page.next_cursor
+        if len(pages) == 1:  # a later write must not shift pages already handed out
+            await stores.trades.add_trades([trade(99, T0_NS + 3_000), trade(98, T0_NS + 50_000)])
+
+    expected = [t.event_seq for t in stored[:24]]  # ts < T0 + 8 us: the 25th is out
+    walked = [t.event_seq for page in pages for t in page.trades]
+    assert [len(page.trades) for page in pages] == [10, 10, 5]
+    assert [s for s in walked if s != 99] == (expected[::-1] if is_newest_first else expected)
+    assert walked.count(99) == 1  # stored in the part not yet read: it shows up once
 
 
 @pytest.mark.asyncio

@@ -237,6 +237,22 @@ def pivot_window(now_ns: int, lookback_ns: int, dedup_window_ns: int) -> tuple[i
     return start_ns, max(start_ns, now_ns - dedup_window_ns)
 
 
+@dataclass(frozen=True, slots=True)
+class TradeCursor:
+    """Where a page of trades stopped: the last row's time and storage id."""
+
+    ts_ns: int
+    row_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TradePage:
+    """One page of trades; ``next_cursor`` is None once a page comes back short of the limit."""
+
+    trades: tuple[TradeRecord, ...]
+    next_cursor: TradeCursor | None
+
+
 class TradeStore(Protocol):
     """Every fill of the swarm and every public trade of the market, deduplicated by key."""
 
@@ -249,6 +265,24 @@ class TradeStore(Protocol):
 
     async def trades(self, market: str, start_ns: int, end_ns: int) -> list[TradeRecord]:
         """Return the trades of ``market`` with ``start_ns <= ts_ns < end_ns``, by time then key."""
+        ...
+
+    async def trades_page(
+        self,
+        market: str,
+        start_ns: int,
+        end_ns: int,
+        *,
+        limit: int,
+        after: TradeCursor | None = None,
+        is_newest_first: bool = False,
+    ) -> TradePage:
+        """Return up to ``limit`` trades of ``[start_ns, end_ns)`` after ``after``.
+
+        Pages are ordered by time then storage order (the ``(ts, id)`` index), oldest first
+        unless ``is_newest_first``; pass the previous page's ``next_cursor`` as ``after``. Rows
+        stored later never shift a page already read.
+        """
         ...
 
     async def pivot_inputs(

@@ -30,7 +30,9 @@ from bmvbot.ports.store import (
     RebalanceRecord,
     RebalanceStore,
     Stores,
+    TradeCursor,
     TradeKey,
+    TradePage,
     TradeRecord,
     TradeStore,
     WalletRecord,
@@ -125,6 +127,33 @@ class MemoryTradeStore(TradeStore):
 
     async def trades(self, market: str, start_ns: int, end_ns: int) -> list[TradeRecord]:
         return sorted(self._window(market, start_ns, end_ns), key=lambda t: (t.ts_ns, t.key))
+
+    async def trades_page(
+        self,
+        market: str,
+        start_ns: int,
+        end_ns: int,
+        *,
+        limit: int,
+        after: TradeCursor | None = None,
+        is_newest_first: bool = False,
+    ) -> TradePage:
+        check_limit(limit)
+        index = self._index.get(market, [])
+        low = bisect.bisect_left(index, (start_ns,))
+        high = bisect.bisect_left(index, (end_ns,))
+        rows = index[low:high]
+        if is_newest_first:
+            rows = rows[::-1]
+        if after is not None:
+            mark = (after.ts_ns, after.row_id)
+            rows = [
+                r for r in rows if ((r[0], r[1]) < mark if is_newest_first else (r[0], r[1]) > mark)
+            ]
+        page = rows[:limit]
+        last = page[-1] if len(page) == limit and page else None
+        cursor = None if last is None else TradeCursor(last[0], last[1])
+        return TradePage(tuple(self._by_key[key] for _, _, key in page), cursor)
 
     async def pivot_inputs(
         self, market: str, now_ns: int, lookback_ns: int, dedup_window_ns: int

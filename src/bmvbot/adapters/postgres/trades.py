@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CompoundSelect, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import ColumnClause
 
@@ -29,9 +39,12 @@ from bmvbot.ports.store import (
     PivotInputs,
     PivotTrade,
     PriceHistoryStore,
+    TradeCursor,
     TradeKey,
+    TradePage,
     TradeRecord,
     TradeStore,
+    check_limit,
     floor_ts_ns,
     pivot_window,
 )
@@ -128,6 +141,23 @@ def _staging_row(ord_: int, t: TradeRecord) -> tuple[object, ...]:
     )
 
 
+def _trade_record(row: Row[Any]) -> TradeRecord:
+    return TradeRecord(
+        market=row.market,
+        tx_signature=row.tx_signature,
+        event_seq=row.event_seq,
+        ts_ns=to_ns(row.ts),
+        side=Side(row.side),
+        price_lots=row.price_lots,
+        size_base_lots=row.size_base_lots,
+        base_native=row.base_native,
+        quote_native=row.quote_native,
+        fee_quote_native=row.fee_quote_native,
+        is_maker=row.is_maker,
+        wallet=None if row.wallet is None else WalletId(row.wallet),
+    )
+
+
 class PostgresTradeStore(TradeStore):
     """``trades_history`` with its incremental ``price_history``."""
 
@@ -164,23 +194,30 @@ class PostgresTradeStore(TradeStore):
             .order_by(t.ts, t.tx_signature.collate("C"), t.event_seq)
         )
         rows = await fetch_all(self._engine, query, "reading trades")
-        return [
-            TradeRecord(
-                market=row.market,
-                tx_signature=row.tx_signature,
-                event_seq=row.event_seq,
-                ts_ns=to_ns(row.ts),
-                side=Side(row.side),
-                price_lots=row.price_lots,
-                size_base_lots=row.size_base_lots,
-                base_native=row.base_native,
-                quote_native=row.quote_native,
-                fee_quote_native=row.fee_quote_native,
-                is_maker=row.is_maker,
-                wallet=None if row.wallet is None else WalletId(row.wallet),
-            )
-            for row in rows
-        ]
+        return [_trade_record(row) for row in rows]
+
+    async def trades_page(
+        self,
+        market: str,
+        start_ns: int,
+        end_ns: int,
+        *,
+        limit: int,
+        after: TradeCursor | None = None,
+        is_newest_first: bool = False,
+    ) -> TradePage:
+        check_limit(limit)
+        t = trades_history.c
+        position = tuple_(t.ts, t.id)
+        query = select(trades_history).where(t.market == market, in_window(t.ts, start_ns, end_ns))
+        if after is not None:
+            mark = tuple_(literal(to_datetime(after.ts_ns)), literal(after.row_id))
+            query = query.where(position < mark if is_newest_first else position > mark)
+        order = (t.ts.desc(), t.id.desc()) if is_newest_first else (t.ts, t.id)
+        rows = await fetch_all(self._engine, query.order_by(*order).limit(limit), "reading trades")
+        last = rows[-1] if rows and len(rows) == limit else None
+        cursor = None if last is None else TradeCursor(to_ns(last.ts), last.id)
+        return TradePage(tuple(_trade_record(row) for row in rows), cursor)
 
     async def pivot_inputs(
         self, market: str, now_ns: int, lookback_ns: int, dedup_window_ns: int
