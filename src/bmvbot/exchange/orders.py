@@ -19,7 +19,8 @@ from bmvbot.exchange.events import FillEvent
 U64_MAX = (1 << 64) - 1
 I64_MAX = (1 << 63) - 1
 U16_MAX = (1 << 16) - 1
-I64 = (-(1 << 63), I64_MAX)
+_I64_MIN = -(1 << 63)
+I64 = (_I64_MIN, I64_MAX)
 U64 = (0, U64_MAX)
 U8 = (0, 255)
 
@@ -143,12 +144,24 @@ class PlaceOrderArgs:
     limit: int = 10
 
     def __post_init__(self) -> None:
-        require_wire_range("price_lots", self.price_lots, I64)
-        require_wire_range("max_base_lots", self.max_base_lots, I64)
-        require_wire_range("max_quote_lots_including_fees", self.max_quote_lots_including_fees, I64)
-        require_wire_range("client_order_id", self.client_order_id, U64)
-        require_wire_range("expiry_timestamp", self.expiry_timestamp, U64)
-        require_wire_range("limit", self.limit, U8)
+        # one combined test on the hot path; name the offending field only when it fails
+        is_encodable = (
+            _I64_MIN <= self.price_lots <= I64_MAX
+            and _I64_MIN <= self.max_base_lots <= I64_MAX
+            and _I64_MIN <= self.max_quote_lots_including_fees <= I64_MAX
+            and 0 <= self.client_order_id <= U64_MAX
+            and 0 <= self.expiry_timestamp <= U64_MAX
+            and 0 <= self.limit <= 255
+        )
+        if not is_encodable:
+            require_wire_range("price_lots", self.price_lots, I64)
+            require_wire_range("max_base_lots", self.max_base_lots, I64)
+            require_wire_range(
+                "max_quote_lots_including_fees", self.max_quote_lots_including_fees, I64
+            )
+            require_wire_range("client_order_id", self.client_order_id, U64)
+            require_wire_range("expiry_timestamp", self.expiry_timestamp, U64)
+            require_wire_range("limit", self.limit, U8)
 
 
 @dataclass(frozen=True, slots=True)
