@@ -5,6 +5,9 @@ integer nanoseconds (``ts_ns``); stores keep them to the microsecond (``TS_RESOL
 value read back equals the value written floored to a whole microsecond. Implementations raise
 ``RetryableStoreError`` when the store is unreachable for now and ``FatalStoreError`` when it
 refuses the data or is misconfigured; nothing foreign escapes them.
+
+One module for the seven store ports and their value types (about 500 lines): they are
+implemented together by each backend and handed out together as ``Stores``.
 """
 
 from __future__ import annotations
