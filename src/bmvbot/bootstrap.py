@@ -9,6 +9,9 @@ Trading functions: ``simulated_session`` (the Simulation Lab: ``SimulatedVenue``
 ``SimClock`` stepped by the runner), ``paper_session`` (``bmvbot run``: the simulated market in
 real time on the system clock, or N times faster on a paced ``SimClock``) and
 ``open_run_stores`` (PostgreSQL for recording, or None when disabled or unavailable).
+
+Execution planning: ``synthetic_execution_plan``, ``describe_execution_plan`` and
+``rebalance_packing_table`` (``bmvbot plan``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ from bmvbot.adapters.crypto.settings import MasterSecretSettings
 from bmvbot.adapters.crypto.vault import WalletVault
 from bmvbot.adapters.crypto.vault import read_keypair_file as _read_keypair_file
 from bmvbot.adapters.memory.store import memory_stores
+from bmvbot.adapters.openbook.execution_plan import ExecutionPlan, describe
+from bmvbot.adapters.openbook.planner import ComputeBudgetPolicy, PlannerParams
+from bmvbot.adapters.openbook.synthetic import (
+    packing_table,
+    packing_table_markdown,
+    plan_synthetic,
+    synthetic_swarm,
+)
 from bmvbot.adapters.postgres.settings import StoreSettings
 from bmvbot.adapters.postgres.store import PostgresDatabase
 from bmvbot.adapters.sim.clock import SimClock
@@ -301,3 +312,43 @@ def load_tape(path: Path, tick: DecimalStep, lot: DecimalStep) -> TapeSource:
         ConfigError: the file cannot be read or a row is malformed (the message names the line).
     """
     return CsvTapeSource.load(path, tick, lot)
+
+
+def synthetic_execution_plan(
+    wallet_count: int,
+    orders: int = 32,
+    *,
+    is_delegate: bool = False,
+    compute_budget: str = ComputeBudgetPolicy.WHEN_ROOM.value,
+    tip_lamports: int = 10_000,
+    seed: int = 0,
+) -> ExecutionPlan:
+    """Return the execution plan of a synthetic rebalance (``bmvbot plan``).
+
+    The market, wallets, lookup table and blockhash are deterministic keys from ``seed``; the
+    grid is ``orders`` levels, bids and asks split over the two halves of the swarm.
+
+    Raises:
+        ConfigError: a count, the policy (``always`` or ``when_room``) or the tip is invalid.
+    """
+    try:
+        policy = ComputeBudgetPolicy(compute_budget)
+    except ValueError:
+        allowed = ", ".join(p.value for p in ComputeBudgetPolicy)
+        raise ConfigError(
+            f"compute_budget must be one of {allowed}, was {compute_budget!r}",
+            key="compute_budget",
+        ) from None
+    params = PlannerParams(tip_lamports=tip_lamports, compute_budget=policy)
+    swarm = synthetic_swarm(wallet_count, seed)
+    return plan_synthetic(swarm, orders, is_delegate=is_delegate, params=params)
+
+
+def describe_execution_plan(plan: ExecutionPlan) -> list[str]:
+    """Return an execution plan as text lines (bundles, transactions, instructions)."""
+    return describe(plan)
+
+
+def rebalance_packing_table(orders: int = 32, seed: int = 0) -> str:
+    """Return the README's packing table (transactions and bundles per swarm size), Markdown."""
+    return packing_table_markdown(packing_table(orders=orders, seed=seed))

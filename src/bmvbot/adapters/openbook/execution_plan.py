@@ -204,3 +204,43 @@ def _bundle_json(bundle: BundlePlan) -> dict[str, object]:
             for tx in bundle.transactions
         ],
     }
+
+
+def describe(plan: ExecutionPlan) -> list[str]:
+    """Return the plan as text lines: each bundle, each transaction and its instructions."""
+    count = len(plan.bundles)
+    atomic = (
+        "atomic (one bundle)"
+        if plan.is_atomic
+        else f"NOT atomic: {count} bundles, send each only after the previous one landed"
+    )
+    lines = [
+        f"{plan.transaction_count} transaction(s) in {count} bundle(s), {atomic}",
+        f"lookup table {plan.lookup_table}, blockhash {plan.recent_blockhash}"
+        + (", delegate mode (one key signs for every wallet)" if plan.is_delegate else ""),
+    ]
+    for number, bundle in enumerate(plan.bundles, 1):
+        lines.append(
+            f"bundle {number}: id {bundle.bundle_id}, {len(bundle.transactions)} transaction(s), "
+            f"tip {bundle.tip_lamports} lamports to {bundle.tip_account}"
+        )
+        for index, tx in enumerate(bundle.transactions, 1):
+            lines += _describe_transaction(index, tx)
+    return lines
+
+
+def _describe_transaction(number: int, tx: PackedTransaction) -> list[str]:
+    budget = "yes" if tx.has_compute_budget else "no (runtime default limit)"
+    lines = [
+        f"  transaction {number}: {tx.size_bytes} bytes, {len(tx.signers)} signers, "
+        f"{tx.account_locks} account locks, compute-unit limit {tx.compute_unit_limit:,} "
+        f"(estimate {tx.compute_unit_estimate:,}), compute budget: {budget}",
+        f"    signature {tx.signature}",
+        f"    signers: {', '.join(tx.signers)}",
+    ]
+    for info in tx.instructions:
+        detail = f" wallet={info.wallet} bids={info.bids} asks={info.asks}" if info.wallet else ""
+        lamports = f" lamports={info.lamports}" if info.lamports else ""
+        lines.append(f"    - {info.name}{detail}{lamports}")
+    lines.append(f"    base64: {tx.encoded('base64')}")
+    return lines

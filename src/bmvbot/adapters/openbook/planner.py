@@ -317,6 +317,8 @@ def _transaction(
     if candidate is None:  # the spans come from reach(), so this is a planner defect
         raise RejectedError(f"transaction of units {start}..{end} no longer fits")
     signed = VersionedTransaction(candidate.message, [keypairs[s] for s in candidate.signers])
+    header = candidate.message.header
+    signing_keys = candidate.message.account_keys[: header.num_required_signatures]
     data = bytes(signed)
     units = packer.units[start:end]
     has_budget = candidate.has_budget
@@ -339,7 +341,7 @@ def _transaction(
     return PackedTransaction(
         data,
         len(data),
-        tuple(str(s) for s in candidate.signers),
+        tuple(str(key) for key in signing_keys),
         tuple(unit.step.wallet for unit in units),
         candidate.account_locks,
         candidate.compute_unit_limit,

@@ -11,13 +11,14 @@ one resting now) by ``shift_ticks``, so every wallet replaces all its orders.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from bmvbot.adapters.openbook.execution_plan import ExecutionPlan
 from bmvbot.adapters.openbook.jito import MAINNET_TIP_ACCOUNTS
 from bmvbot.adapters.openbook.lookup_table import (
     LookupTableState,
@@ -25,7 +26,12 @@ from bmvbot.adapters.openbook.lookup_table import (
     lookup_table_address,
     swarm_table_addresses,
 )
-from bmvbot.adapters.openbook.planner import DelegateAccounts
+from bmvbot.adapters.openbook.planner import (
+    ComputeBudgetPolicy,
+    DelegateAccounts,
+    PlannerParams,
+    plan_execution,
+)
 from bmvbot.core.config import SwarmParams
 from bmvbot.core.errors import ConfigError
 from bmvbot.core.swarm import ReplacementPlan, WalletFunds, allocate, plan_replacement
@@ -160,3 +166,105 @@ def synthetic_plan(
     resting = {orders.wallet: orders.levels for orders in old.wallets}
     counts = {wallet: len(levels) for wallet, levels in resting.items()}
     return plan_replacement(resting, new), counts
+
+
+def plan_synthetic(
+    swarm: SyntheticSwarm,
+    orders: int = 32,
+    *,
+    is_delegate: bool = False,
+    params: PlannerParams | None = None,
+) -> ExecutionPlan:
+    """Return the execution plan of the synthetic rebalance of ``orders`` levels."""
+    plan, resting = synthetic_plan(swarm, orders)
+    return plan_execution(
+        plan,
+        keys=swarm.keys,
+        accounts=swarm.accounts,
+        keypairs=[*swarm.keypairs, swarm.delegate.keypair],
+        table=swarm.table,
+        current_slot=TABLE_SLOT + 1,
+        recent_blockhash=swarm.recent_blockhash,
+        tip_account=swarm.tip_account,
+        params=params,
+        delegate=swarm.delegate if is_delegate else None,
+        resting_orders=resting,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PackingRow:
+    """One wallet count of the packing table.
+
+    Attributes:
+        wallets: swarm size.
+        orders: orders the rebalance places (24 per wallet at most).
+        transactions: transactions with the default policy (compute budget when room).
+        bundles: bundles with the default policy.
+        largest_bytes: the largest serialized transaction with the default policy.
+        always_transactions: transactions with compute-budget instructions in every one.
+        always_bundles: bundles with compute-budget instructions in every one.
+        delegate_transactions: transactions in delegate mode (default policy).
+        delegate_bundles: bundles in delegate mode.
+    """
+
+    wallets: int
+    orders: int
+    transactions: int
+    bundles: int
+    largest_bytes: int
+    always_transactions: int
+    always_bundles: int
+    delegate_transactions: int
+    delegate_bundles: int
+
+
+def packing_table(
+    wallet_counts: Sequence[int] = (1, 2, 4, 8, 16, 20), orders: int = 32, seed: int = 0
+) -> tuple[PackingRow, ...]:
+    """Return the planner's transaction and bundle counts per swarm size (README table)."""
+    always = PlannerParams(compute_budget=ComputeBudgetPolicy.ALWAYS)
+    rows = []
+    for count in wallet_counts:
+        swarm = synthetic_swarm(count, seed)
+        default = plan_synthetic(swarm, orders)
+        strict = plan_synthetic(swarm, orders, params=always)
+        delegated = plan_synthetic(swarm, orders, is_delegate=True)
+        placed = sum(
+            info.bids + info.asks
+            for bundle in default.bundles
+            for tx in bundle.transactions
+            for info in tx.instructions
+        )
+        sizes = [tx.size_bytes for bundle in default.bundles for tx in bundle.transactions]
+        rows.append(
+            PackingRow(
+                count,
+                placed,
+                default.transaction_count,
+                len(default.bundles),
+                max(sizes, default=0),
+                strict.transaction_count,
+                len(strict.bundles),
+                delegated.transaction_count,
+                len(delegated.bundles),
+            )
+        )
+    return tuple(rows)
+
+
+def packing_table_markdown(rows: Sequence[PackingRow]) -> str:
+    """Return the packing table as Markdown (the README's "Rebalance packing" table)."""
+    lines = [
+        "| wallets | orders placed | transactions | bundles | largest tx (bytes) "
+        "| tx, budget in every tx | tx, delegate mode |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.wallets} | {r.orders} | {r.transactions} | {r.bundles} | {r.largest_bytes} "
+        f"| {r.always_transactions} ({r.always_bundles} bundle{'s' * (r.always_bundles != 1)}) "
+        f"| {r.delegate_transactions} ({r.delegate_bundles} "
+        f"bundle{'s' * (r.delegate_bundles != 1)}) |"
+        for r in rows
+    ]
+    return "\n".join(lines)
