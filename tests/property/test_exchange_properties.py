@@ -2,6 +2,8 @@
 
 - A refused instruction changes nothing (the whole state is compared before and after).
 - The book is never crossed: the best unexpired bid is below the best unexpired ask.
+- Accounts agree with the book: every resting order sits in its owner's slot, and each
+  account's locked bid / ask lots equal its resting orders plus its unprocessed events.
 - Money is conserved: every mint's total over wallets, the fee receiver and the vaults never
   changes, no balance goes negative, and unwinding everything (crank all events, cancel all
   orders, settle every account, sweep fees) empties both vaults exactly and leaves every
@@ -23,8 +25,10 @@ from bmvbot.core.types import Side
 from bmvbot.exchange import (
     Exchange,
     ExchangeError,
+    FillEvent,
     MarketAccounts,
     MarketParams,
+    OutEvent,
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
@@ -328,6 +332,40 @@ class World:
         for account in self.exchange.open_orders.values():
             assert all(v >= 0 for v in account.snapshot()[0]), account.snapshot()[0]
 
+    def check_accounts_match_book(self) -> None:
+        """Slots point at their resting orders; locked lots = resting + pending events."""
+        market = self.market
+        open_orders = self.exchange.open_orders
+        locked: dict[tuple[str, Side], list[int]] = {}
+        for book in (market.bids, market.asks):
+            for order in book.iter_orders():
+                slot = open_orders[order.owner].slots[order.owner_slot]
+                assert slot is not None
+                assert slot.order_id == order.order_id
+                entry = locked.setdefault((order.owner, book.side), [0, 0])
+                entry[0] += order.quantity
+                entry[1] += order.quantity * order.price_lots
+        for _, event in market.event_heap:
+            if isinstance(event, FillEvent):
+                key = (event.maker, event.taker_side.opposite)
+            else:
+                key = (event.owner, event.side)
+            entry = locked.setdefault(key, [0, 0])
+            entry[0] += event.quantity
+            entry[1] += event.quantity * (
+                event.price if isinstance(event, FillEvent) else self._locked_price(event)
+            )
+        for account in open_orders.values():
+            bids = locked.get((account.account_id, Side.BID), [0, 0])
+            asks = locked.get((account.account_id, Side.ASK), [0, 0])
+            assert (account.bids_base_lots, account.bids_quote_lots) == tuple(bids)
+            assert account.asks_base_lots == asks[0]
+
+    def _locked_price(self, out: OutEvent) -> int:
+        slot = self.exchange.open_orders[out.owner].slots[out.owner_slot]
+        assert slot is not None
+        return slot.locked_price
+
     def check_unwinds(self) -> None:
         """Crank, cancel, settle and sweep everything: the vaults must end exactly empty."""
         exchange = copy.deepcopy(self.exchange)
@@ -360,5 +398,6 @@ def test_exchange_random_instructions_keep_invariants(setup: Setup, ops: list[Op
         world.apply(op)
         world.check_not_crossed()
         world.check_balances()
+        world.check_accounts_match_book()
 
     world.check_unwinds()
