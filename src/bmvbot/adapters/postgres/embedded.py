@@ -19,7 +19,9 @@ here: initdb, start, stop and restart as root with the data in a temporary direc
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +30,19 @@ from typing import Protocol
 from bmvbot.core.errors import FatalStoreError
 
 _log = logging.getLogger(__name__)
+
+
+_HANDLES_FILE = ".handle_pids.json"
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 class _Server(Protocol):
@@ -63,12 +78,34 @@ class EmbeddedPostgres:
         """Return the data directory."""
         return self._data_dir
 
+    def _prune_dead_handles(self, module: ModuleType) -> None:
+        # The wheel counts users of a data directory by pid in .handle_pids.json and stops the
+        # server when the last one leaves; a process killed with SIGKILL never leaves, so the
+        # server would never be stopped again. Drop the pids of processes that are gone, under
+        # the wheel's own inter-process lock so a concurrent start is not lost.
+        handles = self._data_dir / _HANDLES_FILE
+        if not handles.exists():
+            return
+        with module.postgres_server.PostgresServer._lock:
+            try:
+                pids = [int(pid) for pid in json.loads(handles.read_text() or "[]")]
+            except (OSError, ValueError, TypeError):
+                pids = []
+            alive = [pid for pid in pids if _is_alive(pid)]
+            if alive != pids:
+                _log.info(
+                    "embedded postgres forgets dead users pids=%s", sorted(set(pids) - set(alive))
+                )
+                handles.write_text(json.dumps(alive))
+
     def start(self) -> str:
         """Start (or join) the server and return its ``postgresql://`` URL (Unix socket)."""
         if self._server is None:
             self._data_dir.parent.mkdir(parents=True, exist_ok=True)
             try:
-                server: _Server = _pgserver().get_server(self._data_dir, cleanup_mode="stop")
+                module = _pgserver()
+                self._prune_dead_handles(module)
+                server: _Server = module.get_server(self._data_dir, cleanup_mode="stop")
             except (OSError, RuntimeError, ValueError) as error:
                 raise FatalStoreError(
                     f"cannot start the embedded PostgreSQL in {self._data_dir}: {error}; set "
