@@ -16,7 +16,10 @@ Compared after every transaction:
   deposit totals);
 - BookSide: side, every resting order in priority order (price_lots, base_lots, owner,
   order_id, client_order_id, timestamp, time_in_force, expiry, owner_slot, seq_num, peg_limit,
-  tree), both roots' leaf_count, bump_index and free_list_len;
+  tree), both roots (maybe_node, leaf_count), bump_index, free_list_len, free_list_head, and
+  all 1,024 nodes decoded from the raw account bytes (inner: prefix_len, key, children,
+  children's earliest expiry; leaf: every field; free: tag and next) against the model's exact
+  node layout (``Exchange(track_nodes=True)``), plus the node arithmetic of ``BookSide`` itself;
 - EventHeap: count, seq_num, free_head, used_head and every event with its slot and all fields;
 - OpenOrdersAccount: owner, market, name, delegate, account_num, version, the whole position,
   open_orders_in_use and all 24 slots;
@@ -24,9 +27,8 @@ Compared after every transaction:
 - closed accounts must be gone from the model.
 
 Skipped, and why:
-- byte layouts (``data_sha256``, ``data_zlib_b64``), the events' ``hex``, BookSide
-  ``free_list_head`` and the roots' ``maybe_node``: encodings and crit-bit node placement, which
-  the byte codec and the localnet emulator own (capacity still follows the node arithmetic);
+- whole-account byte equality (``data_sha256``) and the events' ``hex``: encodings, which the
+  byte codec owns (the BookSide nodes are compared field by field from the bytes, see above);
 - the PDA ``bump`` of Market, OpenOrdersAccount and indexer: deriving PDAs needs ed25519 curve
   checks (solders), which the pure model must not import; ``oracle_a`` / ``oracle_b`` /
   ``oracle_config``: no oracle markets are modelled (pegged orders are not supported);
@@ -38,11 +40,16 @@ Skipped, and why:
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from solders.pubkey import Pubkey
 
 from bmvbot.core.types import Side
 from bmvbot.exchange import (
@@ -60,6 +67,7 @@ from bmvbot.exchange import (
 )
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.market import Market
+from bmvbot.exchange.order_tree import OrderTree
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "golden" / "openbook-v2"
 PROGRAM_ID = "opnb2LAfJYbRMAHHvqjCwQxanZn7ReEHp1k81EohpZb"
@@ -89,7 +97,7 @@ class GoldenReplay:
 
     def __init__(self, trace: Json) -> None:
         self.trace = trace
-        self.exchange = Exchange(record_logs=True)
+        self.exchange = Exchange(record_logs=True, track_nodes=True)
         self.now_s = 0
         self.mismatches: list[str] = []
         for snapshot in trace["meta"]["initial_accounts"]:
@@ -396,6 +404,24 @@ class GoldenReplay:
         summarize = summaries.get(decoded["type"])
         if summarize is not None:
             self._compare_fields(step, snapshot["label"], decoded, summarize())
+        if decoded["type"] == "BookSide":
+            self._compare_nodes(step, snapshot)
+
+    def _compare_nodes(self, step: Json, snapshot: Json) -> None:
+        pubkey = snapshot["pubkey"]
+        market = self._market_of(pubkey, "bids") or self._market_of(pubkey, "asks")
+        if market is None:
+            return
+        book = market.bids if market.accounts.bids == pubkey else market.asks
+        if book.tree is None:
+            self._fail(step, "node tracking is off")
+            return
+        counted = (book.bump_index, book.free_list_len)
+        if counted != (book.tree.bump_index, book.tree.free_list_len):
+            self._fail(step, f"{snapshot['label']} node arithmetic {counted} disagrees with tree")
+        raw = zlib.decompress(base64.b64decode(snapshot["data_zlib_b64"]))
+        for problem in node_mismatches(raw, book.tree):
+            self._fail(step, f"{snapshot['label']} {problem}")
 
     def _indexer_summary(self, pubkey: str) -> Json | None:
         indexer = self.exchange.indexers.get(pubkey)
@@ -522,6 +548,38 @@ def market_summary(market: Market) -> Json:
     }
 
 
+def node_mismatches(raw: bytes, tree: OrderTree) -> list[str]:
+    """Compare the model's node array with the raw BookSide bytes, node by node."""
+    problems = []
+    for index, node in enumerate(tree.nodes):
+        offset = 840 + 88 * index
+        got = _raw_node(raw[offset : offset + 88])
+        wanted = None if node is None else [str(v) if isinstance(v, str) else v for v in node]
+        if got != wanted:
+            problems.append(f"node {index}: bytes say {got}, model has {wanted}")
+    return problems
+
+
+def _raw_node(data: bytes) -> list[int | str] | None:
+    tag = data[0]
+    if tag == 0:
+        return None
+    if tag == 1:
+        prefix_len, key_low, key_high, child0, child1, expiry0, expiry1 = struct.unpack_from(
+            "<I QQ II QQ", data, 4
+        )
+        return [1, prefix_len, key_high << 64 | key_low, child0, child1, expiry0, expiry1]
+    if tag == 2:
+        owner_slot, tif = struct.unpack_from("<BH", data, 1)
+        key_low, key_high = struct.unpack_from("<QQ", data, 8)
+        quantity, timestamp, peg_limit, client_order_id = struct.unpack_from("<qQqQ", data, 56)
+        owner = str(Pubkey.from_bytes(data[24:56]))
+        return [2, key_high << 64 | key_low, owner_slot, tif, owner, quantity, timestamp,
+                peg_limit, client_order_id]  # fmt: skip
+    (next_free,) = struct.unpack_from("<I", data, 4)
+    return [tag, next_free]
+
+
 def book_summary(book: BookSide) -> Json:
     """Return the model's BookSide under the trace's names (node layout excluded)."""
     orders = [
@@ -549,6 +607,20 @@ def book_summary(book: BookSide) -> Json:
         "oracle_pegged_orders": [],
         "fixed_root.leaf_count": len(orders),
         "oracle_pegged_root.leaf_count": 0,
+        **_tree_summary(book),
+    }
+
+
+def _tree_summary(book: BookSide) -> Json:
+    tree = book.tree
+    if tree is None:
+        return {}
+    return {
+        "bump_index": tree.bump_index,
+        "free_list_len": tree.free_list_len,
+        "free_list_head": tree.free_list_head,
+        "fixed_root.maybe_node": tree.roots[0][0],
+        "oracle_pegged_root.maybe_node": tree.roots[1][0],
     }
 
 

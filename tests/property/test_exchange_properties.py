@@ -4,6 +4,7 @@
 - The book is never crossed: the best unexpired bid is below the best unexpired ask.
 - Accounts agree with the book: every resting order sits in its owner's slot, and each
   account's locked bid / ask lots equal its resting orders plus its unprocessed events.
+- The exact crit-bit node layout holds the same orders and node counts as the book.
 - Money is conserved: every mint's total over wallets, the fee receiver and the vaults never
   changes, no balance goes negative, and unwinding everything (crank all events, cancel all
   orders, settle every account, sweep fees) empties both vaults exactly and leaves every
@@ -102,7 +103,7 @@ class World:
     """One market, ``WALLETS`` funded wallets with one OpenOrders account each."""
 
     def __init__(self, setup: Setup) -> None:
-        self.exchange = Exchange()
+        self.exchange = Exchange(track_nodes=True)
         self.now_s = START_S
         params = MarketParams(
             name="prop", base_mint="base", quote_mint="quote",
@@ -361,6 +362,20 @@ class World:
             assert (account.bids_base_lots, account.bids_quote_lots) == tuple(bids)
             assert account.asks_base_lots == asks[0]
 
+    def check_node_layout(self) -> None:
+        """The exact node tree holds the book's orders and agrees with the node arithmetic."""
+        for book in (self.market.bids, self.market.asks):
+            tree = book.tree
+            assert tree is not None
+            assert (tree.bump_index, tree.free_list_len) == (book.bump_index, book.free_list_len)
+            leaves = {
+                int(node[1]): int(node[5])
+                for node in tree.nodes
+                if node is not None and node[0] == 2
+            }
+            assert leaves == {o.order_id: o.quantity for o in book.iter_orders()}
+            assert tree.roots[0][1] == len(book)
+
     def _locked_price(self, out: OutEvent) -> int:
         slot = self.exchange.open_orders[out.owner].slots[out.owner_slot]
         assert slot is not None
@@ -399,5 +414,6 @@ def test_exchange_random_instructions_keep_invariants(setup: Setup, ops: list[Op
         world.check_not_crossed()
         world.check_balances()
         world.check_accounts_match_book()
+        world.check_node_layout()
 
     world.check_unwinds()

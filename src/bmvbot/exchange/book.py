@@ -15,10 +15,8 @@ from collections import deque
 from collections.abc import Iterator
 
 from bmvbot.core.types import Side
+from bmvbot.exchange.order_tree import MAX_ORDERTREE_NODES, OrderTree
 from bmvbot.exchange.orders import RestingOrder
-
-MAX_ORDERTREE_NODES = 1024
-"""Nodes in one BookSide account, shared by its fixed and oracle-pegged trees."""
 
 _INSERT = 0
 _REMOVE = 1
@@ -32,7 +30,7 @@ class BookSide:
     exactly (``rollback``), FIFO positions included.
     """
 
-    __slots__ = ("bump_index", "by_id", "expiring", "journal", "levels", "prices", "side")
+    __slots__ = ("bump_index", "by_id", "expiring", "journal", "levels", "prices", "side", "tree")
 
     def __init__(self, side: Side) -> None:
         self.side = side
@@ -41,6 +39,8 @@ class BookSide:
         self.by_id: dict[int, RestingOrder] = {}
         self.expiring: dict[int, RestingOrder] = {}
         self.bump_index = 0
+        self.tree: OrderTree | None = None
+        """The exact node layout, kept only when asked for (``Exchange(track_nodes=True)``)."""
         self.journal: list[tuple[int, RestingOrder, int]] | None = None
         """Undo records while an instruction runs (see ``rollback``); None otherwise."""
 
@@ -118,6 +118,8 @@ class BookSide:
         """Add ``order`` behind the orders already resting at its price."""
         self._level(order.price_lots).append(order)
         self.by_id[order.order_id] = order
+        if self.tree is not None:
+            self.tree.insert(order)
         if order.time_in_force:
             self.expiring[order.order_id] = order
         used = self.nodes_in_use
@@ -142,6 +144,8 @@ class BookSide:
         del self.by_id[order.order_id]
         if order.time_in_force:
             del self.expiring[order.order_id]
+        if self.tree is not None:
+            self.tree.remove(order.order_id)
         if self.journal is not None:
             self.journal.append((_REMOVE, order, index))
 
@@ -150,6 +154,8 @@ class BookSide:
         if self.journal is not None:
             self.journal.append((_QUANTITY, order, order.quantity))
         order.quantity = quantity
+        if self.tree is not None:
+            self.tree.set_quantity(order.order_id, quantity)
 
     # -- journal -----------------------------------------------------------------------------
 
@@ -163,6 +169,8 @@ class BookSide:
         self.journal = None
         if journal is None:
             return
+        tree = self.tree
+        self.tree = None  # the tree restores its own nodes exactly, below
         for action, order, value in reversed(journal):
             if action == _INSERT:
                 self.remove(order)
@@ -171,6 +179,9 @@ class BookSide:
             else:
                 order.quantity = value
         self.bump_index = bump_index
+        self.tree = tree
+        if tree is not None:
+            tree.rollback()
 
     def _level(self, price: int) -> deque[RestingOrder]:
         level = self.levels.get(price)

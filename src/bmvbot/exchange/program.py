@@ -34,6 +34,7 @@ from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
     OpenOrdersIndexer,
 )
+from bmvbot.exchange.order_tree import OrderTree
 from bmvbot.exchange.orders import U64, require_wire_range
 from bmvbot.exchange.placement import PlacementInstructions
 
@@ -78,6 +79,9 @@ class Exchange(PlacementInstructions):
         self.ledger.open_account(accounts.base_vault, params.base_mint, accounts.market_authority)
         self.ledger.open_account(accounts.quote_vault, params.quote_mint, accounts.market_authority)
         self.markets[accounts.market] = market
+        if self.track_nodes:
+            market.bids.tree = OrderTree()
+            market.asks.tree = OrderTree()
         if self.record_logs:
             market.logs = [
                 MarketMetaDataLog(

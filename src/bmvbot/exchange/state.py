@@ -43,6 +43,9 @@ class Checkpoint:
         self._bumps = (bids.bump_index, asks.bump_index)
         bids.journal = []
         asks.journal = []
+        if bids.tree is not None and asks.tree is not None:
+            bids.tree.begin()
+            asks.tree.begin()
         self._accounts = [(account, account.snapshot()) for account in accounts]
         self._tokens = [(token, token.amount) for token in tokens]
 
@@ -51,6 +54,9 @@ class Checkpoint:
         market = self._market
         market.bids.journal = None
         market.asks.journal = None
+        if market.bids.tree is not None and market.asks.tree is not None:
+            market.bids.tree.end()
+            market.asks.tree.end()
 
     def rollback(self) -> None:
         """Undo every change since the checkpoint."""
@@ -70,8 +76,16 @@ class Checkpoint:
 class ExchangeState:
     """Markets, OpenOrders accounts, indexers and token accounts of one OpenBook V2 program."""
 
-    def __init__(self, ledger: TokenLedger | None = None, *, record_logs: bool = False) -> None:
+    def __init__(
+        self,
+        ledger: TokenLedger | None = None,
+        *,
+        record_logs: bool = False,
+        track_nodes: bool = False,
+    ) -> None:
         self.ledger = ledger if ledger is not None else TokenLedger()
+        self.track_nodes = track_nodes
+        """Keep each book side's exact node layout (``BookSide.tree``) for byte writers."""
         self.record_logs = record_logs
         """Keep each market's program logs in ``Market.logs`` (off by default: they grow)."""
         self.markets: dict[str, Market] = {}
