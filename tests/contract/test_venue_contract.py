@@ -118,6 +118,7 @@ async def test_venue_execute_plan_snapshot_shows_exactly_placed_orders(
     assert set(report.landed_wallets) == {step.wallet for step in plan.steps}
     assert report.failed_wallets == ()
     assert report.dropped_orders == 0
+    assert report.swarm_crossed_orders == 0
     assert report.tips_lamports == TIP
     assert _identity(snapshot) == expected
     assert snapshot.book.best_bid == MID - 10
@@ -166,6 +167,7 @@ async def test_venue_crossing_post_only_order_is_dropped_not_matched(
     snapshot = await venue.snapshot()
 
     assert report.dropped_orders == 1
+    assert report.swarm_crossed_orders == 1
     assert snapshot.trades == ()
     assert _identity(snapshot) == {(w0, Side.ASK, MID, 100)}
 

@@ -161,6 +161,9 @@ class ExecutionReport:
         tips_lamports: Jito tips paid (landed bundles only).
         fees_lamports: signature and priority fees paid.
         dropped_orders: post-only orders the venue did not post (would have crossed).
+        swarm_crossed_orders: those of ``dropped_orders`` that would have crossed a resting
+            order of a swarm wallet (a would-be swarm self-trade; the replacement order must
+            keep this at 0). The others crossed outside orders (the market moved).
     """
 
     status: LandingStatus
@@ -172,6 +175,7 @@ class ExecutionReport:
     tips_lamports: Lamports
     fees_lamports: Lamports
     dropped_orders: int = 0
+    swarm_crossed_orders: int = 0
 
 
 class Venue(Protocol):

@@ -11,7 +11,9 @@ bundles pay signature fees (by each transaction's first signer) and the tip (by 
 tip payer). Before anything is sent the plan is checked (known wallets, the Jito minimum tip,
 at most 24 orders a step, lamports for every fee and tip with the rent reserve left), then the
 wallets' pending fills are cranked so their slots are free. A post-only order that would cross
-a resting order (swarm or not) is not posted and counts in ``dropped_orders``.
+a resting order is not posted and counts in ``dropped_orders``; when the order it would have
+crossed includes one of a swarm wallet (a would-be swarm self-trade) it also counts in
+``swarm_crossed_orders``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bmvbot.adapters.sim.bundles import (
     JITO_MIN_TIP_LAMPORTS,
@@ -59,7 +62,14 @@ class _Outcome:
     tips_lamports: int = 0
     fees_lamports: int = 0
     dropped_orders: int = 0
+    swarm_crossed_orders: int = 0
     is_stopped: bool = False
+
+
+class _Drops(NamedTuple):
+    # post-only orders not posted because they crossed: all, and those crossing a swarm order
+    dropped: int
+    swarm_crossed: int
 
 
 class _BundleFailedError(Exception):
@@ -183,7 +193,7 @@ class BundleExecutor:
             outcome.is_stopped = True
             return
         try:
-            dropped = self._apply(layout, steps, draw, landing_ns)
+            drops = self._apply(layout, steps, draw, landing_ns)
         except (ExchangeError, _BundleFailedError) as error:
             logger.info(
                 "bundle failed in execution", extra={"bundle_id": bundle, "error": str(error)}
@@ -197,7 +207,8 @@ class BundleExecutor:
         self.lamports[layout.tip_payer] -= tip_lamports
         outcome.tips_lamports += tip_lamports
         outcome.landed_steps += len(steps)
-        outcome.dropped_orders += dropped
+        outcome.dropped_orders += drops.dropped
+        outcome.swarm_crossed_orders += drops.swarm_crossed
 
     def _apply(
         self,
@@ -205,17 +216,21 @@ class BundleExecutor:
         steps: Sequence[ReplacementStep],
         draw: LandingDraw,
         now_ns: int,
-    ) -> int:
+    ) -> _Drops:
         # one instruction is atomic in the exchange itself; several need a copy to undo
         saved = (
             self.market.save() if len(steps) > 1 or draw.failing_transaction is not None else None
         )
-        dropped = 0
+        drops = _Drops(0, 0)
         cursor = 0
         try:
             for index, tx in enumerate(layout.transactions):
                 for step in steps[cursor : cursor + len(tx.instructions)]:
-                    dropped += self._run_step(step, now_ns)
+                    step_drops = self._run_step(step, now_ns)
+                    drops = _Drops(
+                        drops.dropped + step_drops.dropped,
+                        drops.swarm_crossed + step_drops.swarm_crossed,
+                    )
                 cursor += len(tx.instructions)
                 if draw.failing_transaction == index:
                     raise _BundleFailedError(f"transaction {index} of the bundle failed")
@@ -223,9 +238,9 @@ class BundleExecutor:
             if saved is not None:
                 self.market.restore(saved)
             raise
-        return dropped
+        return drops
 
-    def _run_step(self, step: ReplacementStep, now_ns: int) -> int:
+    def _run_step(self, step: ReplacementStep, now_ns: int) -> _Drops:
         trader = self._traders[step.wallet]
         bids: list[tuple[int, int]] = []
         asks: list[tuple[int, int]] = []
@@ -233,13 +248,19 @@ class BundleExecutor:
             bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
             asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
         ids = self.market.place_post_only(trader, bids, asks, now_ns)
+        missing_bids = [p for (p, _), i in zip(bids, ids[: len(bids)], strict=True) if i is None]
+        missing_asks = [p for (p, _), i in zip(asks, ids[len(bids) :], strict=True) if i is None]
+        if not missing_bids and not missing_asks:
+            return _Drops(0, 0)
+        # an order that did not rest was dropped when it crosses what rests now (post-only
+        # orders never take, so the order it met is still there); else funds were short
         best_bid, best_ask = self.market.best_prices(now_ns)
-        dropped = 0
-        for (price, _), order_id in zip(bids, ids[: len(bids)], strict=True):
-            dropped += order_id is None and best_ask is not None and price >= best_ask
-        for (price, _), order_id in zip(asks, ids[len(bids) :], strict=True):
-            dropped += order_id is None and best_bid is not None and price <= best_bid
-        return dropped
+        swarm_bid, swarm_ask = self.market.swarm_extremes()
+        dropped = sum(best_ask is not None and p >= best_ask for p in missing_bids)
+        dropped += sum(best_bid is not None and p <= best_bid for p in missing_asks)
+        crossed = sum(swarm_ask is not None and p >= swarm_ask for p in missing_bids)
+        crossed += sum(swarm_bid is not None and p <= swarm_bid for p in missing_asks)
+        return _Drops(dropped, crossed)
 
     def _next_signature(self) -> str:
         self._signature_count += 1
@@ -268,6 +289,7 @@ class BundleExecutor:
             tips_lamports=Lamports(outcome.tips_lamports),
             fees_lamports=Lamports(outcome.fees_lamports),
             dropped_orders=outcome.dropped_orders,
+            swarm_crossed_orders=outcome.swarm_crossed_orders,
         )
 
 

@@ -270,6 +270,27 @@ class SimMarket:
         account = self.exchange.open_orders[account_id]
         return account.open_orders_in_use - self.resting_count(account_id)
 
+    def swarm_extremes(self) -> tuple[int | None, int | None]:
+        """Return the highest resting swarm bid and the lowest resting swarm ask (ticks)."""
+        market = self.market
+        open_orders = self.exchange.open_orders
+        max_bid: int | None = None
+        min_ask: int | None = None
+        for account_id in self.swarm_accounts:
+            for slot in open_orders[account_id].slots:
+                if slot is None:
+                    continue
+                if slot.side is Side.BID:
+                    if slot.order_id in market.bids.by_id and (
+                        max_bid is None or slot.locked_price > max_bid
+                    ):
+                        max_bid = slot.locked_price
+                elif slot.order_id in market.asks.by_id and (
+                    min_ask is None or slot.locked_price < min_ask
+                ):
+                    min_ask = slot.locked_price
+        return max_bid, min_ask
+
     def resting_count(self, account_id: str) -> int:
         """Return how many of the account's orders rest on the book."""
         market = self.market

@@ -20,9 +20,9 @@ The venue is lazy: every call first runs the synthetic participants (``Participa
 ``execute(plan, tip)`` hands the plan to the ``BundleExecutor`` (``execution.py``): one
 ``cancel_all_and_place_orders`` (PostOnly, CancelProvide) per step, packed into all-or-nothing
 bundles that land (or not) after a delay in slots while the market keeps moving; see there.
-A post-only order that would cross any resting order (swarm or not) is not posted; those are
-counted in ``dropped_orders``. As every swarm order is post-only, no trade ever has a swarm
-wallet on both sides.
+A post-only order that would cross any resting order is not posted; those are counted in
+``dropped_orders``, and those crossing a swarm wallet's order also in ``swarm_crossed_orders``.
+As every swarm order is post-only, no trade ever has a swarm wallet on both sides.
 
 The venue's market time may run ahead of the clock by a bundle's landing delay; snapshots
 report ``max(clock, market time)``.

@@ -545,3 +545,27 @@ async def test_venue_order_beyond_i64_is_rejected_as_malformed() -> None:
         )
 
     assert (await venue.snapshot()).orders == ()
+
+
+@pytest.mark.asyncio
+async def test_venue_order_crossing_an_outside_order_is_dropped_but_not_a_swarm_cross() -> None:
+    quiet = _quiet()
+    venue = quiet.venue
+    w0, w1, _ = await venue.wallets()
+    outside = PlaceOrderArgs(Side.ASK, MID, 10, 10**12, order_type=PlaceOrderType.POST_ONLY)
+    venue.market.exchange.place_order(
+        quiet.outsider.owner, quiet.outsider.account_id, outside, quiet.outsider.base_token, 0
+    )
+    await venue.execute(
+        ReplacementPlan((ReplacementStep(w0, StepKind.REPLACE, (), (_ask(20),)),)), TIP
+    )
+    plan = ReplacementPlan(
+        (ReplacementStep(w1, StepKind.REPLACE, (_bid(5), _bid(25), _bid(-5)), ()),)
+    )
+
+    report = await venue.execute(plan, TIP)
+    orders = {(o.wallet, o.price_lots) for o in (await venue.snapshot()).orders}
+
+    assert report.dropped_orders == 2
+    assert report.swarm_crossed_orders == 1  # the bid at +25 crosses w0's ask at +20 too
+    assert orders == {(w0, MID + 20), (w1, MID - 5)}
