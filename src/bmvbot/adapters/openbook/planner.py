@@ -52,7 +52,13 @@ from bmvbot.adapters.openbook.execution_plan import (
     PackedTransaction,
 )
 from bmvbot.adapters.openbook.lookup_table import LookupTableState, WalletAccounts
-from bmvbot.core.errors import ConfigError, FatalVenueError, RejectedError, RetryableVenueError
+from bmvbot.core.errors import (
+    ConfigError,
+    FatalVenueError,
+    InvariantError,
+    RejectedError,
+    RetryableVenueError,
+)
 from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, bid_quote_lots_needed
 from bmvbot.core.types import Level, WalletId
 from bmvbot.openbook import instructions as ix
@@ -315,7 +321,7 @@ def _transaction(
     start, end = span
     candidate = packer.candidate(start, end, has_tip=has_tip)
     if candidate is None:  # the spans come from reach(), so this is a planner defect
-        raise RejectedError(f"transaction of units {start}..{end} no longer fits")
+        raise InvariantError(f"planned transaction of steps {start}..{end} does not fit")
     signed = VersionedTransaction(candidate.message, [keypairs[s] for s in candidate.signers])
     header = candidate.message.header
     signing_keys = candidate.message.account_keys[: header.num_required_signatures]
