@@ -1,0 +1,277 @@
+"""Tape replay service: the jump schedule equals evaluating at every event; outputs and units."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.tape_generator import generate_tape
+
+from bmvbot.adapters.tape.source import CsvTapeSource
+from bmvbot.cli.lab import tape_params
+from bmvbot.core.config import GuardParams, StrategyParams
+from bmvbot.core.errors import ConfigError
+from bmvbot.core.guards import GuardObservation, check_deviation, check_proximity
+from bmvbot.core.types import BaseLots, Grid, Level, PriceLots, Side
+from bmvbot.ports.tape import DecimalStep, ReplayLatency
+from bmvbot.services.replay import (
+    ReplayOptions,
+    ReplayResult,
+    TapeReplayService,
+    guard_band,
+    tape_market_spec,
+)
+from bmvbot.settings import load_settings
+
+ZERO_LATENCY = ReplayLatency()
+TICK = DecimalStep.parse("0.0001", "tick")
+LOT = DecimalStep.parse("0.01", "lot")
+TIGHT = """
+[market]
+maker_fee_ppm = -100
+taker_fee_ppm = 400
+[grid]
+levels_per_side = 4
+step_ticks = 3
+gamma = 1.0
+size_multiplier = 1.0
+bid_depth = 40.0
+ask_depth = 40.0
+[guards]
+deviation_pct = 0.2
+proximity_pct = 0.01
+cooldown_s = 1.0
+entropy_interval_s = 120.0
+"""
+CONFIGS = {
+    "default": "",
+    "tight": TIGHT,
+    "no_cooldown": TIGHT.replace("cooldown_s = 1.0", "cooldown_s = 0.0"),
+    "deviation_only": TIGHT + "proximity_enabled = false\nentropy_enabled = false\n",
+    "walls": TIGHT.replace("[grid]", "[grid]\nlarge_order_threshold = 5.0"),
+    "target_control": TIGHT + "[target]\ntotal_emission = 100.0\n",
+    "short_lookback": TIGHT.replace("[guards]", "[pivot]\nlookback_days = 0.001\n[guards]"),
+}
+
+
+def _params(tmp_path: Path, text: str) -> StrategyParams:
+    path = tmp_path / "bmvbot.toml"
+    path.write_text(text)
+    return tape_params(load_settings(path, env={}), TICK, LOT)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> CsvTapeSource:
+    path = generate_tape(tmp_path_factory.mktemp("tape") / "t.csv", 12_000, seed=11, depth=15)
+    return CsvTapeSource.load(path, TICK, LOT)
+
+
+def _run(
+    source: CsvTapeSource,
+    params: StrategyParams,
+    options: ReplayOptions,
+    latency: ReplayLatency = ZERO_LATENCY,
+) -> ReplayResult:
+    return TapeReplayService(source.open_market(latency), params, options).run()
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_replay_service_jump_schedule_equals_every_event(
+    tmp_path: Path, source: CsvTapeSource, config: str
+) -> None:
+    params = _params(tmp_path, CONFIGS[config])
+
+    jumped = _run(source, params, ReplayOptions())
+    reference = _run(source, params, ReplayOptions(is_every_event=True))
+
+    assert jumped == reference
+    assert jumped.rebalances > 0
+
+
+@pytest.mark.parametrize(
+    ("latency", "options"),
+    [
+        (ReplayLatency(events=5), ReplayOptions()),
+        (ReplayLatency(ns=300_000_000), ReplayOptions()),
+        (ReplayLatency(), ReplayOptions(is_unlimited_balances=False)),
+        (
+            ReplayLatency(events=1),
+            ReplayOptions(
+                is_unlimited_balances=False, base_balance_lots=500, quote_balance_native=10**6
+            ),
+        ),
+    ],
+)
+def test_replay_service_latency_and_balances_schedule_equals_every_event(
+    tmp_path: Path, source: CsvTapeSource, latency: ReplayLatency, options: ReplayOptions
+) -> None:
+    params = _params(tmp_path, TIGHT)
+    reference = ReplayOptions(
+        is_unlimited_balances=options.is_unlimited_balances,
+        base_balance_lots=options.base_balance_lots,
+        quote_balance_native=options.quote_balance_native,
+        is_every_event=True,
+    )
+
+    jumped = _run(source, params, options, latency)
+
+    assert jumped == _run(source, params, reference, latency)
+    assert jumped.fills > 0
+
+
+def test_replay_service_tight_grid_fills_and_accounts_exactly(
+    tmp_path: Path, source: CsvTapeSource
+) -> None:
+    params = _params(tmp_path, TIGHT)
+
+    result = _run(source, params, ReplayOptions())
+    again = _run(source, params, ReplayOptions())
+
+    assert result == again
+    assert result.buy_base_lots > 0
+    assert result.sell_base_lots > 0
+    assert result.orders_submitted >= result.open_orders_end
+    # maker rebate of 100 ppm: fees are negative, exactly -1e-4 of the traded value
+    assert result.fees_scaled < 0
+    assert result.fees_scaled % 100 == 0
+
+
+@pytest.mark.parametrize(("base_lots", "quote_native"), [(10_000, 0), (0, 30_000_000)])
+def test_replay_service_limited_balances_never_overdrawn(
+    tmp_path: Path, source: CsvTapeSource, base_lots: int, quote_native: int
+) -> None:
+    params = _params(tmp_path, TIGHT)
+    options = ReplayOptions(
+        is_unlimited_balances=False, base_balance_lots=base_lots, quote_balance_native=quote_native
+    )
+
+    result = _run(source, params, options)
+
+    assert result.fills > 0
+    assert base_lots + result.inventory_base_lots >= 0
+    assert quote_native + result.cash_quote_native >= 0
+
+
+def test_replay_service_no_balances_no_orders(tmp_path: Path, source: CsvTapeSource) -> None:
+    options = ReplayOptions(
+        is_unlimited_balances=False, base_balance_lots=0, quote_balance_native=0
+    )
+
+    result = _run(source, _params(tmp_path, TIGHT), options)
+
+    assert (result.rebalances, result.orders_submitted, result.fills) == (0, 0, 0)
+
+
+def test_replay_service_no_trades_no_pivot_no_orders(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.csv"
+    path.write_text("ts_ns,kind,side,price,qty\n1,book,bid,0.9999,1\n2,book,ask,1.0001,1\n")
+    source = CsvTapeSource.load(path, TICK, LOT)
+
+    result = _run(source, _params(tmp_path, ""), ReplayOptions())
+
+    assert (result.events, result.rebalances, result.orders_submitted) == (2, 0, 0)
+    assert result.final_mark_lots == Fraction(10000)
+
+
+def test_replay_result_summary_fields_and_units() -> None:
+    market = tape_market_spec(TICK, LOT, maker_fee_ppm=-100, taker_fee_ppm=400)
+    result = ReplayResult(
+        events=10,
+        fills=3,
+        buy_base_lots=12_345,
+        sell_base_lots=2_345,
+        cash_quote_native=-100_000_000,
+        fees_scaled=-5_000_000,
+        final_mark_lots=Fraction(20001, 2),
+        rebalances=2,
+        orders_submitted=8,
+        post_only_rejects=1,
+        open_orders_end=4,
+    )
+
+    summary = result.summary(market, wall_s=0.5, peak_rss_mb=100.04)
+
+    assert list(summary) == [
+        "events",
+        "wall_s",
+        "events_per_s",
+        "fills",
+        "filled_qty",
+        "buy_qty",
+        "sell_qty",
+        "inventory",
+        "cash",
+        "fees",
+        "pnl",
+        "rebalances",
+        "orders_submitted",
+        "post_only_rejects",
+        "open_orders_end",
+        "peak_rss_mb",
+    ]
+    assert summary["filled_qty"] == 146.9
+    assert summary["inventory"] == 100.0
+    assert summary["cash"] == -100.0
+    assert summary["fees"] == -0.000005
+    # 100 base at 1.00005 = 100.005 quote; cash -100; fees -0.000005
+    assert summary["pnl"] == 0.005005
+    assert summary["events_per_s"] == 20.0
+    assert summary["peak_rss_mb"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("tick", "lot"), [("0.0001", "0.01"), ("0.5", "5"), ("0.00025", "0.001"), ("1", "1")]
+)
+def test_replay_tape_market_spec_tick_and_lot_exact(tick: str, lot: str) -> None:
+    spec = tape_market_spec(DecimalStep.parse(tick, "tick"), DecimalStep.parse(lot, "lot"))
+
+    assert spec.ui_per_price_lot == float(tick)
+    assert spec.ui_per_base_lot == float(lot)
+
+
+def test_replay_tape_market_spec_too_many_decimals_config_error() -> None:
+    with pytest.raises(ConfigError, match="18"):
+        tape_market_spec(DecimalStep.parse("1e-10", "tick"), DecimalStep.parse("1e-9", "lot"))
+
+
+def test_replay_tape_params_min_size_raised_to_one_lot(tmp_path: Path) -> None:
+    params = _params(tmp_path, "[grid]\nmin_size = 0.001\n")
+
+    assert params.grid.min_size_base_lots == 1
+    assert params.grid.bid_depth_base_lots == 100_000
+
+
+_prices = st.integers(min_value=100, max_value=100_000)
+
+
+@given(
+    market=st.floats(min_value=50, max_value=200_000),
+    pivot=st.none() | st.floats(min_value=100, max_value=100_000),
+    bid=st.none() | _prices,
+    ask=st.none() | _prices,
+    deviation=st.floats(min_value=0.0001, max_value=0.5),
+    proximity=st.floats(min_value=0.0001, max_value=0.5),
+)
+def test_replay_guard_band_contains_every_firing_market_price(
+    market: float,
+    pivot: float | None,
+    bid: int | None,
+    ask: int | None,
+    deviation: float,
+    proximity: float,
+) -> None:
+    guards = GuardParams(deviation_fraction=deviation, proximity_fraction=proximity)
+    resting = Grid(
+        bids=() if bid is None else (Level(Side.BID, PriceLots(bid), BaseLots(1)),),
+        asks=() if ask is None else (Level(Side.ASK, PriceLots(ask), BaseLots(1)),),
+    )
+    observation = GuardObservation(0, market, pivot, 0, resting, resting)
+
+    low, high = guard_band(guards, pivot, resting)
+
+    fires = check_deviation(observation, guards) or check_proximity(observation, guards)
+    outside = (low is not None and market <= low) or (high is not None and market >= high)
+    assert outside or not fires
