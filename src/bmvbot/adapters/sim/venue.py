@@ -201,10 +201,12 @@ class SimulatedVenue(Venue):
 
     async def market_spec(self) -> MarketSpec:
         """Return the market's geometry."""
+        self._catch_up()
         return self.market.spec
 
     async def wallets(self) -> tuple[WalletId, ...]:
         """Return the swarm wallets in swarm order."""
+        self._catch_up()
         return self._wallet_ids
 
     async def snapshot(self) -> MarketSnapshot:
