@@ -243,7 +243,10 @@ class SimMarket:
             accounts = list(exchange.open_orders)
             done = 0
             while len(heap):
-                done += len(exchange.consume_events(MARKET_ID, 8, accounts).events)
+                consumed = len(exchange.consume_events(MARKET_ID, 8, accounts).events)
+                if consumed == 0:  # an event of an account that no longer exists stays
+                    break
+                done += consumed
             return done
         wanted = set(account_ids)
         slots = [slot for slot, event in heap if event.owner in wanted]
