@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.integration.localnet.localnet_golden_replay import (
     LocalnetReplay,
     load_trace,

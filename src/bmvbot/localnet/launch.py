@@ -1,0 +1,126 @@
+"""Start the localnet: build the chain, optionally seed a market, write keys, serve.
+
+The swarm key pairs go to ``<keypair_dir>/localnet-swarm-<market>.json`` with mode 0600 (a JSON
+list of ``{"pubkey", "secret_key"}`` where ``secret_key`` is the 64-byte array the Solana CLI
+uses); only the path is reported. The report lists every address and a TOML snippet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bmvbot.core.errors import ConfigError
+from bmvbot.localnet.chain import LocalChain
+from bmvbot.localnet.rpc import SolanaRpc
+from bmvbot.localnet.seed import SeededMarket, SeedParams, seed_market
+from bmvbot.localnet.server import ServerPorts, serve
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_SEED_WALLETS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class LocalnetOptions:
+    """Command-line options of ``bmvbot localnet``."""
+
+    host: str
+    ports: tuple[int, int, int]
+    openbook_so: Path | None
+    seed_wallets: int
+    keypair_dir: Path
+
+    def __post_init__(self) -> None:
+        if self.host not in _LOOPBACK_HOSTS:
+            raise ConfigError(
+                f"host must be a loopback address ({', '.join(_LOOPBACK_HOSTS)}), was "
+                f"{self.host!r}",
+                key="host",
+            )
+        if not 0 <= self.seed_wallets <= MAX_SEED_WALLETS:
+            raise ConfigError(
+                f"seed wallets must be 0..{MAX_SEED_WALLETS}, was {self.seed_wallets}",
+                key="wallets",
+            )
+
+
+def build_chain(openbook_so: Path | None) -> LocalChain:
+    """Return a chain running the program binary at ``openbook_so``, or the emulator.
+
+    Raises:
+        ConfigError: the binary cannot be read.
+    """
+    if openbook_so is None:
+        return LocalChain()
+    try:
+        program = openbook_so.read_bytes()
+    except OSError as e:
+        raise ConfigError(
+            f"openbook-so must be a readable program file, was {str(openbook_so)!r}: {e.strerror}",
+            key="openbook_so",
+        ) from None
+    return LocalChain(openbook_so=program)
+
+
+def write_keypairs(seeded: SeededMarket, directory: Path) -> Path:
+    """Write the swarm key pairs to a new 0600 file under ``directory``; return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"localnet-swarm-{seeded.keys.market}.json"
+    entries = [
+        {"pubkey": str(w.keypair.pubkey()), "secret_key": list(bytes(w.keypair))}
+        for w in seeded.wallets
+    ]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(entries, handle)
+    path.chmod(0o600)
+    return path
+
+
+def describe(seeded: SeededMarket, keypair_file: Path, ports: tuple[int, int, int]) -> list[str]:
+    """Return the addresses and a TOML snippet pointing the bot at the seeded market."""
+    keys = seeded.keys
+    lines = [
+        f"market          {keys.market}",
+        f"bids            {keys.bids}",
+        f"asks            {keys.asks}",
+        f"event_heap      {keys.event_heap}",
+        f"base_mint       {seeded.base_mint}",
+        f"quote_mint      {seeded.quote_mint}",
+        f"base_vault      {keys.base_vault}",
+        f"quote_vault     {keys.quote_vault}",
+    ]
+    for index, wallet in enumerate(seeded.wallets):
+        lines.append(
+            f"wallet {index:<3}      {wallet.keypair.pubkey()} open_orders "
+            f"{wallet.open_orders_account} base {wallet.base_account} quote {wallet.quote_account}"
+        )
+    lines += [
+        f"swarm key pairs {keypair_file} (mode 0600)",
+        "",
+        "# config snippet",
+        "[venue]",
+        f'rpc_url = "http://127.0.0.1:{ports[0]}"',
+        f'ws_url = "ws://127.0.0.1:{ports[1]}"',
+        f'jito_url = "http://127.0.0.1:{ports[2]}"',
+        f'market = "{keys.market}"',
+        f'swarm_keypair_file = "{keypair_file}"',
+    ]
+    return lines
+
+
+async def run(options: LocalnetOptions, report: Callable[[list[str]], None]) -> None:
+    """Build, seed if asked, report and serve until cancelled."""
+    chain = build_chain(options.openbook_so)
+    rpc, ws, jito = options.ports
+    lines = [f"localnet rpc http://{options.host}:{rpc} ws ws://{options.host}:{ws} "
+             f"jito http://{options.host}:{jito}"]  # fmt: skip
+    if options.seed_wallets:
+        seeded = seed_market(chain, SeedParams(wallets=options.seed_wallets))
+        path = write_keypairs(seeded, options.keypair_dir)
+        lines += describe(seeded, path, options.ports)
+    report(lines)
+    await serve(SolanaRpc(chain), ServerPorts(rpc, ws, jito), host=options.host)
