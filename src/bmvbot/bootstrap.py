@@ -352,3 +352,32 @@ def describe_execution_plan(plan: ExecutionPlan) -> list[str]:
 def rebalance_packing_table(orders: int = 32, seed: int = 0) -> str:
     """Return the README's packing table (transactions and bundles per swarm size), Markdown."""
     return packing_table_markdown(packing_table(orders=orders, seed=seed))
+
+
+def run_localnet(
+    *,
+    host: str,
+    ports: tuple[int, int, int],
+    openbook_so: Path | None,
+    seed_wallets: int,
+    keypair_dir: Path,
+    report: Callable[[list[str]], None],
+) -> None:
+    """Run ``bmvbot localnet`` until interrupted: RPC, WebSocket and block engine on loopback.
+
+    ``ports`` are (rpc, ws, jito). With ``seed_wallets`` > 0 a market and that many funded
+    wallets are created first; their key pairs go to a 0600 file under ``keypair_dir`` and
+    ``report`` receives the addresses and a config snippet (never a secret).
+
+    Raises:
+        ConfigError: a non-loopback host, a wallet count out of range or an unreadable program.
+    """
+    import asyncio  # noqa: PLC0415 (only this command needs the event loop and the localnet)
+
+    from bmvbot.localnet.launch import LocalnetOptions, run
+
+    options = LocalnetOptions(
+        host=host, ports=ports, openbook_so=openbook_so, seed_wallets=seed_wallets,
+        keypair_dir=keypair_dir,
+    )  # fmt: skip
+    asyncio.run(run(options, report))
