@@ -372,7 +372,8 @@ def run_localnet(
     Raises:
         ConfigError: a non-loopback host, a wallet count out of range or an unreadable program.
     """
-    import asyncio  # noqa: PLC0415 (only this command needs the event loop and the localnet)
+    # imported here: only this command needs the event loop and the localnet
+    import asyncio
 
     from bmvbot.localnet.launch import LocalnetOptions, run
 
