@@ -569,3 +569,54 @@ async def test_venue_order_crossing_an_outside_order_is_dropped_but_not_a_swarm_
     assert report.dropped_orders == 2
     assert report.swarm_crossed_orders == 1  # the bid at +25 crosses w0's ask at +20 too
     assert orders == {(w0, MID + 20), (w1, MID - 5)}
+
+
+@pytest.mark.asyncio
+async def test_venue_cancel_all_cranks_fills_and_frees_every_slot() -> None:
+    quiet = _quiet()
+    venue = quiet.venue
+    w0, w1, _ = await venue.wallets()
+    await venue.execute(
+        ReplacementPlan(
+            (
+                ReplacementStep(w0, StepKind.REPLACE, (_bid(-10),), (_ask(0), _ask(10))),
+                ReplacementStep(w1, StepKind.REPLACE, (_bid(-20),), ()),
+            )
+        ),
+        TIP,
+    )
+    venue.market.take(quiet.outsider, Side.BID, MID, 100, venue.market_time_ns)
+    assert (await venue.snapshot()).balances[0].blocked_slots == 1
+
+    report = await venue.cancel_all(TIP)
+    snapshot = await venue.snapshot()
+
+    assert report.landed_wallets == (w0, w1)
+    assert snapshot.orders == ()
+    assert all(b.blocked_slots == 0 for b in snapshot.balances)
+    assert all(b.base_locked_native == 0 for b in snapshot.balances)
+    assert all(b.quote_locked_native == 0 for b in snapshot.balances)
+
+
+@pytest.mark.asyncio
+async def test_venue_paper_trading_on_the_wall_clock_executes_and_reports() -> None:
+    clock = SystemClock()
+    venue = SimulatedVenue.create(wallet_count=2, clock=clock, scenario="random_walk", seed=4)
+    w0, _ = await venue.wallets()
+    first = await venue.snapshot()
+    mid = int(first.book.mid_price_lots or MID)
+    far = ReplacementPlan(
+        (
+            ReplacementStep(
+                w0, StepKind.REPLACE, (_bid(mid - MID - 2_000),), (_ask(mid - MID + 2_000),)
+            ),
+        )
+    )
+
+    report = await venue.execute(far, TIP)
+    second = await venue.snapshot()
+
+    assert report.status is LandingStatus.LANDED
+    assert second.ts_ns >= first.ts_ns
+    assert second.ts_ns == venue.market_time_ns
+    assert {o.wallet for o in second.orders} == {w0}
