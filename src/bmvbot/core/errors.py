@@ -90,3 +90,19 @@ class FatalStoreError(StoreError):
 
 class AuthError(BotError):
     """Authentication or authorization failed (API)."""
+
+
+class ForbiddenError(AuthError):
+    """Authenticated, but the token does not allow this action (API: 403)."""
+
+
+class RateLimitedError(AuthError):
+    """Too many attempts (login rate limit or lockout): wait ``retry_after_s`` (API: 429).
+
+    Attributes:
+        retry_after_s: whole seconds until a new attempt can succeed.
+    """
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
