@@ -207,17 +207,26 @@ def simulated_session(
     speed: float | None = None,
     clock: SimClock | None = None,
     journal: TradingJournal | None = None,
+    base_price: float | None = None,
+    volatility: float | None = None,
 ) -> TradingSession:
     """Return a session on a ``SimulatedVenue`` driven by a ``SimClock`` (sim mode).
 
     The runner steps the clock one tick interval at a time, as fast as it can (``speed``
     None) or ``speed`` times faster than the wall clock. The same seed gives the same run.
+    ``base_price`` (quote per base) and ``volatility`` (fraction per square root of an hour)
+    override the scenario's defaults when given (the Simulation Lab's form).
 
     Raises:
         ConfigError: an unknown scenario, or a bad interval or speed.
     """
     clock = clock or SimClock()
-    recipe = sim_scenario(scenario, seed=seed, duration_s=duration_s)
+    shape = {
+        name: value
+        for name, value in (("base_price", base_price), ("volatility", volatility))
+        if value is not None
+    }
+    recipe = sim_scenario(scenario, seed=seed, duration_s=duration_s, **shape)
     venue = SimulatedVenue.create(
         params.market, params.swarm.wallet_count, clock, recipe, seed=recipe.seed
     )
