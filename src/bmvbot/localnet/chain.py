@@ -51,6 +51,7 @@ LAMPORTS_PER_SIGNATURE = 5000
 MAX_COMPUTE_UNITS = 1_400_000
 _DEFAULT_UNITS_PER_INSTRUCTION = 200_000
 _COMPUTE_BUDGET_ID = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
+_SLOT_HASHES_KEPT = 512
 _EMPTY = Account(0, b"", SYSTEM_PROGRAM_ID, False, 0)
 
 
@@ -160,7 +161,11 @@ class LocalChain:
             self.svm.warp_to_slot(slot)
         self.svm.set_clock(Clock(slot, unix_timestamp, 0, 0, unix_timestamp))
         self.svm.expire_blockhash()
-        self.blockhashes[self.svm.latest_blockhash()] = slot
+        blockhash = self.svm.latest_blockhash()
+        self.blockhashes[blockhash] = slot
+        # lookup tables need recent slots in SlotHashes (newest first, at most 512)
+        hashes = [(s, h) for s, h in self.svm.get_slot_hashes() if s < slot]
+        self.svm.set_slot_hashes([(slot, blockhash), *hashes][:_SLOT_HASHES_KEPT])
         oldest = slot - 2 * MAX_PROCESSING_AGE_SLOTS
         for blockhash in [h for h, s in self.blockhashes.items() if s < oldest]:
             del self.blockhashes[blockhash]

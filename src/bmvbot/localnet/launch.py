@@ -1,8 +1,8 @@
 """Start the localnet: build the chain, optionally seed a market, write keys, serve.
 
-The swarm key pairs go to ``<keypair_dir>/localnet-swarm-<market>.json`` with mode 0600 (a JSON
-list of ``{"pubkey", "secret_key"}`` where ``secret_key`` is the 64-byte array the Solana CLI
-uses); only the path is reported. The report lists every address and a TOML snippet.
+The swarm key pairs go to ``<keypair_dir>/localnet-swarm-<market>.json`` with mode 0600: a JSON
+array of Solana CLI key pairs (64-byte arrays), the format ``bmvbot wallets import`` reads; only
+the path is reported. The report lists every address and a TOML snippet for the config file.
 """
 
 from __future__ import annotations
@@ -69,10 +69,7 @@ def write_keypairs(seeded: SeededMarket, directory: Path) -> Path:
     """Write the swarm key pairs to a new 0600 file under ``directory``; return its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"localnet-swarm-{seeded.keys.market}.json"
-    entries = [
-        {"pubkey": str(w.keypair.pubkey()), "secret_key": list(bytes(w.keypair))}
-        for w in seeded.wallets
-    ]
+    entries = [list(bytes(wallet.keypair)) for wallet in seeded.wallets]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(entries, handle)
@@ -80,7 +77,12 @@ def write_keypairs(seeded: SeededMarket, directory: Path) -> Path:
     return path
 
 
-def describe(seeded: SeededMarket, keypair_file: Path, ports: tuple[int, int, int]) -> list[str]:
+def describe(
+    seeded: SeededMarket,
+    keypair_file: Path,
+    ports: tuple[int, int, int],
+    market_params: SeedParams,
+) -> list[str]:
     """Return the addresses and a TOML snippet pointing the bot at the seeded market."""
     keys = seeded.keys
     lines = [
@@ -99,15 +101,27 @@ def describe(seeded: SeededMarket, keypair_file: Path, ports: tuple[int, int, in
             f"{wallet.open_orders_account} base {wallet.base_account} quote {wallet.quote_account}"
         )
     lines += [
-        f"swarm key pairs {keypair_file} (mode 0600)",
+        f"swarm key pairs {keypair_file} (mode 0600; bmvbot wallets import {keypair_file})",
         "",
         "# config snippet",
+        "[market]",
+        'name = "SOL/USDC"',
+        f'address = "{keys.market}"',
+        "base_decimals = 9",
+        "quote_decimals = 6",
+        f"base_lot_size = {market_params.base_lot_size}",
+        f"quote_lot_size = {market_params.quote_lot_size}",
+        f"maker_fee_ppm = {market_params.maker_fee}",
+        f"taker_fee_ppm = {market_params.taker_fee}",
+        "",
+        "[swarm]",
+        f"wallet_count = {len(seeded.wallets)}",
+        "",
         "[venue]",
+        'mode = "live"',
         f'rpc_url = "http://127.0.0.1:{ports[0]}"',
         f'ws_url = "ws://127.0.0.1:{ports[1]}"',
         f'jito_url = "http://127.0.0.1:{ports[2]}"',
-        f'market = "{keys.market}"',
-        f'swarm_keypair_file = "{keypair_file}"',
     ]
     return lines
 
@@ -119,8 +133,9 @@ async def run(options: LocalnetOptions, report: Callable[[list[str]], None]) -> 
     lines = [f"localnet rpc http://{options.host}:{rpc} ws ws://{options.host}:{ws} "
              f"jito http://{options.host}:{jito}"]  # fmt: skip
     if options.seed_wallets:
-        seeded = seed_market(chain, SeedParams(wallets=options.seed_wallets))
+        params = SeedParams(wallets=options.seed_wallets)
+        seeded = seed_market(chain, params)
         path = write_keypairs(seeded, options.keypair_dir)
-        lines += describe(seeded, path, options.ports)
+        lines += describe(seeded, path, options.ports, params)
     report(lines)
     await serve(SolanaRpc(chain), ServerPorts(rpc, ws, jito), host=options.host)
