@@ -55,10 +55,10 @@ def test_load_settings_no_file_gives_model_defaults() -> None:
     assert settings == Settings()
 
 
-def test_default_params_equal_core_defaults_except_proximity() -> None:
+def test_default_settings_give_the_core_default_params() -> None:
     params = Settings().to_params()
 
-    # the core's 3 % proximity default is wider than its 0.5 % step: see guards.proximity_pct
+    # proximity 0.25 %, not the spec's 3 %: a band wider than the 0.5 % step fires every tick
     expected = dataclasses.replace(StrategyParams(), guards=GuardParams(proximity_fraction=0.0025))
     assert params == expected
 
