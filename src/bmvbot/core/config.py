@@ -173,7 +173,9 @@ class GuardParams:
             default 0.02.
         is_deviation_enabled: default True.
         proximity_fraction: rebalance when the market is within this fraction of a resting
-            level's price (``|market - P| <= f * P``) or beyond it; default 0.03.
+            level's price (``|market - P| <= f * P``) or beyond it; default 0.0025. The spec's
+            3 % only suits grids whose innermost level is more than 3 % from the pivot; with
+            the default 0.5 % step it would fire on every tick (settings reject that).
         is_proximity_enabled: default True.
         entropy_interval_ns: full refresh at least this often; default 3600 s.
         is_entropy_enabled: default True.
@@ -185,7 +187,7 @@ class GuardParams:
 
     deviation_fraction: float = 0.02
     is_deviation_enabled: bool = True
-    proximity_fraction: float = 0.03
+    proximity_fraction: float = 0.0025
     is_proximity_enabled: bool = True
     entropy_interval_ns: int = 3600 * NS_PER_S
     is_entropy_enabled: bool = True

@@ -121,7 +121,7 @@ def test_check_proximity_between_bands_is_silent() -> None:
 def test_check_proximity_unsorted_resting_grid_uses_nearest_levels() -> None:
     resting = Grid((level(Side.BID, 900), level(Side.BID, 950)), (level(Side.ASK, 1100),))
 
-    detail = check_proximity(observe(market=960.0, resting=resting), GuardParams())
+    detail = check_proximity(observe(market=960.0, resting=resting), GuardParams(proximity_fraction=0.03))
 
     assert detail is not None
     assert "bid at 950" in detail
@@ -163,9 +163,10 @@ def test_check_entropy_disabled_is_silent() -> None:
 def test_fired_guard_priority_is_initial_deviation_proximity_entropy() -> None:
     everything = observe(market=960.0, pivot=1000.0, last_ns=0)
 
-    assert fired_guard(observe(resting=Grid()), GuardParams())[0] is RebalanceReason.INITIAL
-    assert fired_guard(everything, GuardParams())[0] is RebalanceReason.DEVIATION
-    no_deviation = dataclasses.replace(GuardParams(), is_deviation_enabled=False)
+    wide = GuardParams(proximity_fraction=0.03)
+    assert fired_guard(observe(resting=Grid()), wide)[0] is RebalanceReason.INITIAL
+    assert fired_guard(everything, wide)[0] is RebalanceReason.DEVIATION
+    no_deviation = dataclasses.replace(wide, is_deviation_enabled=False)
     assert fired_guard(everything, no_deviation)[0] is RebalanceReason.PROXIMITY
     only_entropy = dataclasses.replace(QUIET, is_entropy_enabled=True)
     assert fired_guard(everything, only_entropy)[0] is RebalanceReason.ENTROPY
