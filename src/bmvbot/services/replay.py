@@ -33,8 +33,10 @@ unlimited by default (the position may go negative); with limited balances the g
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import repeat
 
 from bmvbot.core.config import GuardParams, StrategyParams
 from bmvbot.core.errors import ConfigError
@@ -281,12 +283,19 @@ class TapeReplayService:
         return self._result()
 
     def _on_step(self, step: TapeStep) -> ReplayWatch:
-        add = self._pivot.add_trade
-        for ts_ns, price, size in zip(
-            step.trade_ts_ns, step.trade_price_lots, step.trade_size_base_lots, strict=True
-        ):
-            add(ts_ns, price, size, _TAPE_TRADE)
-        self._trades_fed += len(step.trade_ts_ns)
+        count = len(step.trade_ts_ns)
+        # map() keeps the per-trade cost to the engine's own add_trade
+        deque(
+            map(
+                self._pivot.add_trade,
+                step.trade_ts_ns,
+                step.trade_price_lots,
+                step.trade_size_base_lots,
+                repeat(_TAPE_TRADE, count),
+            ),
+            maxlen=0,
+        )
+        self._trades_fed += count
         if step.trade_price_lots:
             self._last_trade_price = step.trade_price_lots[-1]
         market = self._params.market

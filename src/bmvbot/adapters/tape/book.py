@@ -119,20 +119,24 @@ class TapeBook:
     def _best(self, side: int, following: Ints, fill: int) -> Ints:
         # the side's best price after each of its own rows, then carried to every event
         columns = self.columns
-        rows = np.flatnonzero(~columns.is_trade & (columns.side == side))
-        events, sizes = self._events, self._sizes
+        is_row = ~columns.is_trade & (columns.side == side)
+        # local[e]: the side's row number of event e (rows before it - 1); local[count]: end
+        local = np.empty(self._count + 1, dtype=np.int64)
+        np.cumsum(is_row, out=local[:-1])
+        row_count = int(local[-2]) if self._count else 0
+        local[:-1] -= 1
+        local[-1] = row_count
         mine = (self._keys & 1) == side
-        local_start = np.searchsorted(rows, events[mine])
-        local_end = np.searchsorted(rows, following[mine])
-        alive = sizes[mine] > 0
+        alive = mine & (self._sizes > 0)
         sign = 1 if side == BID else -1
-        prices = sign * (self._keys[mine] >> 1)
         per_row = _range_max(
-            local_start[alive], local_end[alive], prices[alive], int(rows.size), fill
+            local[self._events[alive]],
+            local[following[alive]],
+            sign * (self._keys[alive] >> 1),
+            row_count,
+            fill,
         )
-        is_row = np.zeros(self._count, dtype=bool)
-        is_row[rows] = True
-        last_row = np.cumsum(is_row) - 1
+        last_row = local[:-1]
         return np.where(last_row >= 0, per_row[np.maximum(last_row, 0)], fill)
 
     def _market_price(self) -> NDArray[np.float64]:
