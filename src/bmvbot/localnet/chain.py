@@ -38,6 +38,7 @@ from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 from solders.transaction_metadata import TransactionMetadata
 
+from bmvbot.core.errors import CodecError
 from bmvbot.exchange import ExchangeError
 from bmvbot.exchange.errors import ErrorKind
 from bmvbot.localnet.emulator import OpenBookEmulator
@@ -186,8 +187,10 @@ class LocalChain:
 
     # -- intake ------------------------------------------------------------------------------
 
-    def parse(self, raw: bytes) -> VersionedTransaction:
+    def parse(self, raw: bytes, *, verify_signatures: bool = True) -> VersionedTransaction:
         """Return the signed transaction in ``raw`` after the cluster's intake checks.
+
+        ``verify_signatures=False`` is ``simulateTransaction``'s ``sigVerify: false``.
 
         Raises:
             RpcError: -32602 too large or malformed; -32003 a signature does not verify.
@@ -208,15 +211,15 @@ class LocalChain:
             ) from None  # fmt: skip
         if isinstance(tx.message, MessageV1):
             raise RpcError(-32015, "Transaction version (1) is not supported")
-        if not all(tx.verify_with_results()):
+        if verify_signatures and not all(tx.verify_with_results()):
             raise RpcError(-32003, "Transaction signature verification failure")
         return tx
 
-    def precheck(self, tx: VersionedTransaction) -> str | None:
+    def precheck(self, tx: VersionedTransaction, *, check_blockhash: bool = True) -> str | None:
         """Return the runtime's pre-execution error name (blockhash, duplicate), or None."""
         if tx.signatures[0] in self.statuses:
             return "AlreadyProcessed"
-        if not self.is_blockhash_valid(tx.message.recent_blockhash):
+        if check_blockhash and not self.is_blockhash_valid(tx.message.recent_blockhash):
             return "BlockhashNotFound"
         payer = self.get(tx.message.account_keys[0])
         if payer is None:
@@ -230,13 +233,17 @@ class LocalChain:
 
     # -- execution ---------------------------------------------------------------------------
 
-    def execute(self, tx: VersionedTransaction, *, commit: bool) -> TransactionOutcome:
+    def execute(
+        self, tx: VersionedTransaction, *, commit: bool, check_blockhash: bool = True
+    ) -> TransactionOutcome:
         """Execute ``tx``; keep the result only when ``commit`` (then its status is recorded).
 
         A failed transaction that is committed leaves only its fee charged, as on the cluster.
+        ``check_blockhash=False`` (simulation with ``replaceRecentBlockhash``) accepts any
+        blockhash.
         """
         signature = tx.signatures[0]
-        pre_error = self.precheck(tx)
+        pre_error = self.precheck(tx, check_blockhash=check_blockhash)
         if pre_error is not None:
             return TransactionOutcome(signature, pre_error, slot=self.slot)
         try:
@@ -393,6 +400,12 @@ class LocalChain:
             code = "" if e.code is None else f"custom program error: {e.code:#x}"
             outcome.logs.append(f"Program {program} failed: {code or e.name}")
             outcome.err = instruction_error(index, e)
+            return
+        except (CodecError, OverflowError, ValueError, KeyError) as e:
+            # the program would panic (a full event heap or book side, corrupt account data)
+            outcome.logs.append(f"Program log: panicked: {e}")
+            outcome.logs.append(f"Program {program} failed: ProgramFailedToComplete")
+            outcome.err = {"InstructionError": [index, "ProgramFailedToComplete"]}
             return
         outcome.logs.extend(output.logs)
         outcome.logs.append(f"Program {program} success")

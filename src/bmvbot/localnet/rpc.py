@@ -197,7 +197,9 @@ class SolanaRpc:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def decode_transaction(self, text: object, encoding: object) -> VersionedTransaction:
+    def decode_transaction(
+        self, text: object, encoding: object, *, verify_signatures: bool = True
+    ) -> VersionedTransaction:
         """Return the signed transaction in ``text`` after the cluster's intake checks.
 
         Raises:
@@ -211,11 +213,12 @@ class SolanaRpc:
             )
         except (binascii.Error, ValueError):
             raise RpcError(-32602, f"invalid transaction: not {encoding}") from None
-        return self.chain.parse(raw)
+        return self.chain.parse(raw, verify_signatures=verify_signatures)
 
-    def _transaction(self, params: list[Json]) -> VersionedTransaction:
+    def _transaction(self, params: list[Json], *, verify: bool = True) -> VersionedTransaction:
         config = _config(params, 1)
-        return self.decode_transaction(params[0], config.get("encoding") or "base58")
+        encoding = config.get("encoding") or "base58"
+        return self.decode_transaction(params[0], encoding, verify_signatures=verify)
 
     def simulation(self, outcome: TransactionOutcome, replacement: Json = None) -> Json:
         """Return the ``simulateTransaction`` value of ``outcome``."""
@@ -232,9 +235,20 @@ class SolanaRpc:
         }  # fmt: skip
 
     def _simulate(self, params: list[Json]) -> Json:
-        tx = self._transaction(params)
-        outcome = self.chain.execute(tx, commit=False)
-        return self.context(self.simulation(outcome))
+        config = _config(params, 1)
+        is_replacing = bool(config.get("replaceRecentBlockhash"))
+        if is_replacing and config.get("sigVerify"):
+            raise RpcError(
+                -32602,
+                "Invalid params: sigVerify may not be used with replaceRecentBlockhash",
+            )
+        tx = self._transaction(params, verify=bool(config.get("sigVerify")))
+        outcome = self.chain.execute(tx, commit=False, check_blockhash=not is_replacing)
+        replacement = None
+        if is_replacing:
+            blockhash, last_valid = self.chain.latest_blockhash()
+            replacement = {"blockhash": str(blockhash), "lastValidBlockHeight": last_valid}
+        return self.context(self.simulation(outcome, replacement))
 
     def _send(self, params: list[Json]) -> Json:
         tx = self._transaction(params)

@@ -13,10 +13,16 @@ import httpx
 import pytest
 import pytest_asyncio
 import websockets
+from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
-from solders.rpc.responses import GetAccountInfoResp, GetLatestBlockhashResp
+from solders.rpc.responses import (
+    GetAccountInfoResp,
+    GetLatestBlockhashResp,
+    SimulateTransactionResp,
+)
+from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 from tests.integration.localnet.localnet_golden_replay import (
@@ -200,3 +206,65 @@ async def test_localnet_golden_trace_over_http_replays_recorded_state(net: Net) 
     mismatches = replay.run(submit)
 
     assert mismatches == []
+
+
+@pytest.mark.asyncio
+async def test_localnet_simulate_unsigned_with_replaced_blockhash_parses(net: Net) -> None:
+    payer = Keypair()
+    net.chain.airdrop(payer.pubkey(), 5_000_000_000)
+    ix = transfer(TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(),
+                                 lamports=1_000_000_000))  # fmt: skip
+    message = MessageV0.try_compile(payer.pubkey(), [ix], [], Hash.default())
+    unsigned = VersionedTransaction.populate(message, [Signature.default()])
+    before = net.chain.get(payer.pubkey())
+
+    answer = await net.rpc("simulateTransaction", [
+        base64.b64encode(bytes(unsigned)).decode(),
+        {"encoding": "base64", "sigVerify": False, "replaceRecentBlockhash": True},
+    ])  # fmt: skip
+
+    parsed = SimulateTransactionResp.from_json(json.dumps(answer))
+    assert isinstance(parsed, SimulateTransactionResp)
+    assert parsed.value.err is None
+    assert parsed.value.units_consumed == 150
+    assert answer["result"]["value"]["replacementBlockhash"] is not None
+    assert net.chain.get(payer.pubkey()) == before
+
+
+@pytest.mark.asyncio
+async def test_localnet_signature_and_logs_subscriptions_notify(net: Net) -> None:
+    payer, receiver = Keypair(), Keypair()
+    net.chain.airdrop(payer.pubkey(), 5_000_000_000)
+    tx = _transfer(net.chain, payer, receiver.pubkey(), 1_000_000_000)
+    signature = str(VersionedTransaction.from_bytes(base64.b64decode(tx)).signatures[0])
+    async with websockets.connect(f"ws://127.0.0.1:{net.ports.ws}") as ws:
+        await ws.send(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "signatureSubscribe",
+                    "params": [signature, {"commitment": "confirmed"}],
+                }
+            )
+        )
+        await ws.send(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 2,
+                    "method": "logsSubscribe",
+                    "params": [{"mentions": [str(receiver.pubkey())]}],
+                }
+            )
+        )
+        answers = [json.loads(await ws.recv()) for _ in range(2)]
+
+        await net.rpc("sendTransaction", [tx, {"encoding": "base64"}])
+        notifications = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(2)]
+
+    assert sorted(a["id"] for a in answers) == [1, 2]
+    methods = {n["method"]: n["params"]["result"] for n in notifications}
+    assert methods["signatureNotification"]["value"] == {"err": None}
+    assert methods["logsNotification"]["value"]["signature"] == signature
+    assert methods["logsNotification"]["value"]["logs"]
