@@ -51,7 +51,7 @@ def build_chain(openbook_so: Path | None) -> LocalChain:
     """Return a chain running the program binary at ``openbook_so``, or the emulator.
 
     Raises:
-        ConfigError: the binary cannot be read.
+        ConfigError: the file cannot be read or is no ELF program.
     """
     if openbook_so is None:
         return LocalChain()
@@ -62,6 +62,11 @@ def build_chain(openbook_so: Path | None) -> LocalChain:
             f"openbook-so must be a readable program file, was {str(openbook_so)!r}: {e.strerror}",
             key="openbook_so",
         ) from None
+    if program[:4] != b"\x7fELF":
+        raise ConfigError(
+            f"openbook-so must be an SBF program (an ELF file), {str(openbook_so)!r} is not",
+            key="openbook_so",
+        )
     return LocalChain(openbook_so=program)
 
 

@@ -256,11 +256,14 @@ async def serve(
     ports: ServerPorts,
     *,
     host: str = LOOPBACK,
-    slot_interval_s: float = 0.4,
+    slot_interval_s: float | None = 0.4,
     started: asyncio.Event | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Run the RPC, WebSocket and block-engine servers until ``stop`` is set or cancelled."""
+    """Run the RPC, WebSocket and block-engine servers until ``stop`` is set or cancelled.
+
+    ``slot_interval_s=None`` leaves the clock to the caller (tests that replay recorded clocks).
+    """
     engine = BlockEngine(rpc)
     engine.fund_tip_accounts()
     subscriptions = Subscriptions(rpc)
@@ -270,7 +273,11 @@ async def serve(
         for app, port in ((rpc_app(rpc), ports.rpc), (ws_app(subscriptions), ports.ws),
                           (jito_app(engine), ports.jito))
     ]  # fmt: skip
-    ticker = asyncio.create_task(advance_slots(rpc, slot_interval_s, round(1 / slot_interval_s)))
+    ticker = asyncio.create_task(
+        advance_slots(rpc, slot_interval_s, round(1 / slot_interval_s))
+        if slot_interval_s
+        else asyncio.Event().wait()
+    )
     tasks = [asyncio.create_task(server.serve()) for server in servers]
     try:
         await _until_started(servers)

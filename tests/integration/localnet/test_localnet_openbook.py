@@ -25,7 +25,7 @@ from bmvbot.core.errors import ConfigError
 from bmvbot.core.types import Side
 from bmvbot.localnet.chain import LocalChain, RpcError
 from bmvbot.localnet.jito import TIP_ACCOUNTS, BlockEngine
-from bmvbot.localnet.launch import LocalnetOptions, describe, write_keypairs
+from bmvbot.localnet.launch import LocalnetOptions, build_chain, describe, write_keypairs
 from bmvbot.localnet.rpc import SolanaRpc
 from bmvbot.localnet.seed import SeededMarket, SeedParams, SeedWallet, seed_market
 from bmvbot.openbook import instructions as ix
@@ -243,3 +243,16 @@ def test_localnet_seed_keypair_file_is_private_and_report_has_no_secret(tmp_path
 def test_localnet_options_non_loopback_host_is_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="loopback"):
         LocalnetOptions("0.0.0.0", (1, 2, 3), None, 0, tmp_path)  # noqa: S104 (the refused value)
+
+
+def test_localnet_missing_program_file_is_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="readable"):
+        build_chain(tmp_path / "openbook_v2.so")
+
+
+def test_localnet_program_file_that_is_no_elf_is_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "openbook_v2.so"
+    path.write_bytes(b"not a program")
+
+    with pytest.raises(ConfigError, match="ELF"):
+        build_chain(path)

@@ -27,11 +27,12 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 from tests.integration.localnet.localnet_golden_replay import (
     LocalnetReplay,
+    Submit,
     load_trace,
     trace_files,
 )
 
-from bmvbot.localnet.chain import LocalChain
+from bmvbot.localnet.chain import LocalChain, TransactionOutcome
 from bmvbot.localnet.jito import TIP_ACCOUNTS
 from bmvbot.localnet.rpc import SolanaRpc
 from bmvbot.localnet.server import ServerPorts, serve
@@ -68,7 +69,10 @@ async def net() -> AsyncIterator[Net]:
     chain = LocalChain()
     ports = ServerPorts(_free_port(), _free_port(), _free_port())
     started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(SolanaRpc(chain), ports, started=started, stop=stop))
+    # no slot timer: golden replays set the recorded clock before every step
+    task = asyncio.create_task(
+        serve(SolanaRpc(chain), ports, started=started, stop=stop, slot_interval_s=None)
+    )
     await asyncio.wait_for(started.wait(), 10)
     client = Net(chain, ports)
     yield client
@@ -193,19 +197,48 @@ async def test_localnet_bundle_lands_in_order(net: Net) -> None:
     assert receiver_account.lamports == 1_000_000_000
 
 
+def _http_submit(ports: ServerPorts) -> tuple[httpx.Client, Submit]:
+    client = httpx.Client(timeout=10)
+    url = f"http://127.0.0.1:{ports.rpc}"
+
+    def submit(tx: VersionedTransaction) -> TransactionOutcome:
+        # skipPreflight: a failing step must land (fee charged) as it did when recorded
+        encoded = base64.b64encode(bytes(tx)).decode()
+        sent = client.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "sendTransaction",
+                "params": [encoded, {"encoding": "base64", "skipPreflight": True}],
+            },
+        ).json()
+        statuses = client.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "getSignatureStatuses",
+                "params": [[sent["result"]]],
+            },
+        ).json()
+        status = statuses["result"]["value"][0]
+        return TransactionOutcome(tx.signatures[0], status["err"])
+
+    return client, submit
+
+
 @pytest.mark.asyncio
-async def test_localnet_golden_trace_over_http_replays_recorded_state(net: Net) -> None:
-    trace = load_trace(trace_files()[7])
-    replay = LocalnetReplay(trace, net.chain)
-    signatures: list[str] = []
+@pytest.mark.parametrize("index", [7, 16], ids=["08_limit_cross_fifo", "17_close_accounts"])
+async def test_localnet_golden_trace_over_http_replays_recorded_state(net: Net, index: int) -> None:
+    replay = LocalnetReplay(load_trace(trace_files()[index]), net.chain)
+    client, submit = _http_submit(net.ports)
 
-    def submit(tx: VersionedTransaction) -> Any:
-        signatures.append(str(tx.signatures[0]))
-        return net.chain.execute(tx, commit=True)
+    mismatches = await asyncio.to_thread(replay.run, submit)
 
-    mismatches = replay.run(submit)
-
+    client.close()
     assert mismatches == []
+    assert replay.byte_identical == replay.compared
 
 
 @pytest.mark.asyncio
