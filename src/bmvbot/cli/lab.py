@@ -1,5 +1,8 @@
 """``bmvbot lab``: the Simulation Lab. ``lab replay`` replays a tape v1 file.
 
+``lab run`` (one simulated scenario) and ``lab sweep`` (a parameter grid) live in
+``cli/lab_run.py`` and ``cli/lab_sweep.py``.
+
 ``bmvbot lab replay --tape FILE --tick 0.0001 --lot 0.01 [--config F]`` runs the strategy
 core (pivot, guards, grid) against the tape's book with the queue-position fill model of tape
 v1 and prints one JSON line: events, wall_s, events_per_s, fills, filled_qty, buy_qty,
@@ -26,6 +29,8 @@ import time
 from pathlib import Path
 
 from bmvbot.bootstrap import load_tape
+from bmvbot.cli.lab_run import add_run
+from bmvbot.cli.lab_sweep import add_sweep
 from bmvbot.core.config import StrategyParams
 from bmvbot.core.errors import ConfigError
 from bmvbot.core.types import MarketSpec, Rounding
@@ -161,11 +166,15 @@ def add_replay(lab: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``lab`` command group and its sub-commands."""
     parser = subparsers.add_parser(
-        "lab", help="Simulation Lab: replay tapes", description="Simulation Lab commands."
+        "lab",
+        help="Simulation Lab: replay tapes, run scenarios, sweep parameters",
+        description="Simulation Lab commands.",
     )
     lab = parser.add_subparsers(dest="lab_command", metavar="LAB_COMMAND")
     parser.set_defaults(handler=lambda _args: _help(parser))
     add_replay(lab)
+    add_run(lab)
+    add_sweep(lab)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
