@@ -175,6 +175,11 @@ def scenario_names() -> tuple[str, ...]:
     return tuple(sorted(SCENARIOS))
 
 
+def system_clock() -> Clock:
+    """Return the wall clock (UTC ns): for token times and other edges that need real time."""
+    return SystemClock()
+
+
 @dataclass(frozen=True, slots=True)
 class TradingSession:
     """One composed trading setup: the service, its clock and pacing, the venue, the journal.
