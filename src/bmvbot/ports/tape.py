@@ -101,6 +101,12 @@ class ReplayWatch:
         is_trade_watched: wake at every tape trade.
         is_top_watched: wake whenever the best bid or best ask changes.
         is_every_event_watched: wake at every event.
+        best_bid_range: wake when the best bid leaves this closed range of ticks (or the bid
+            side empties).
+        best_ask_range: wake when the best ask leaves this closed range (or the side empties).
+        pivot_range: wake when the volume-weighted price of the tape's trades in the window
+            ``(ts - pivot_window_ns, ts]`` leaves this closed range (or the window empties).
+        pivot_window_ns: the window of ``pivot_range``.
     """
 
     market_low_lots: float | None = None
@@ -109,6 +115,10 @@ class ReplayWatch:
     is_trade_watched: bool = False
     is_top_watched: bool = False
     is_every_event_watched: bool = False
+    best_bid_range: tuple[int, int] | None = None
+    best_ask_range: tuple[int, int] | None = None
+    pivot_range: tuple[float, float] | None = None
+    pivot_window_ns: int | None = None
 
 
 EVERY_EVENT = ReplayWatch(is_every_event_watched=True)
@@ -199,6 +209,10 @@ class TapeMarket(Protocol):
 
     def trade_time_ns(self, ordinal: int) -> int:
         """Return the time of the tape's ``ordinal``-th trade (0-based)."""
+        ...
+
+    def can_watch_pivot(self, window_ns: int) -> bool:
+        """Return True when ``ReplayWatch.pivot_range`` works for this window on this tape."""
         ...
 
     @property

@@ -50,7 +50,16 @@ from bmvbot.core.guards import (
 )
 from bmvbot.core.pivot import FILL_ID_EVENT_SEQ, PivotEngine, PivotState, TradeId
 from bmvbot.core.treasury import bid_throttle_factor, throttle_grid_params
-from bmvbot.core.types import FEES_SCALE, Grid, L2Snapshot, MarketSpec, Side
+from bmvbot.core.types import (
+    FEES_SCALE,
+    BaseLots,
+    BookLevel,
+    Grid,
+    L2Snapshot,
+    MarketSpec,
+    PriceLots,
+    Side,
+)
 from bmvbot.ports.tape import (
     EVERY_EVENT,
     DecimalStep,
@@ -63,6 +72,12 @@ from bmvbot.services.market_view import market_price_lots, skip_crossing_levels
 
 BAND_MARGIN = 1e-9
 """Relative widening of the guard band: a float rounding can only wake the strategy early."""
+PIVOT_MARGIN = 1e-12
+"""Relative narrowing of a pivot range, against the rounding of the VWAP the market watches."""
+PIVOT_PROBES_TICKS = (1.0, 0.25, 0.05)
+"""Half-widths tried for a pivot range with an unchanged grid, widest first."""
+TOP_PROBES_TICKS = (8, 2, 0)
+"""Half-widths tried for a best bid/ask box with an unchanged target, widest first."""
 _TAPE_TRADE = TradeId("tape", FILL_ID_EVENT_SEQ)
 _IDLE = ReplayWatch()
 
@@ -323,17 +338,19 @@ class TapeReplayService:
         reason, _ = fired_guard(observation, guards)
         if reason is RebalanceReason.NONE:
             return self._quiet_watch(step.resting)
-        target = self._target(pivot.price_lots, book, price, step.resting)
+        pivot_lots = pivot.price_lots
+        full = self._full_grid(pivot_lots, book, step.resting)
+        target = self._skip_crossing(full, book, price)
         decision = decide_rebalance(dataclasses.replace(observation, target=target), guards)
         if decision.should_rebalance:
             self._market.replace(target)
             self._tally.rebalances += 1
             self._last_rebalance_ns = step.ts_ns
-            self._last_pivot = pivot.price_lots
+            self._last_pivot = pivot_lots
             return _IDLE
         if decision.held_by is HoldReason.COOLDOWN and self._last_rebalance_ns is not None:
             return ReplayWatch(wake_at_ns=self._last_rebalance_ns + guards.cooldown_ns)
-        return self._held_watch(pivot, step.ts_ns)
+        return self._held_watch(pivot, step.ts_ns, full, target, book)
 
     def _quiet_watch(self, resting: Grid) -> ReplayWatch:
         low, high = guard_band(self._params.guards, self._last_pivot, resting)
@@ -341,14 +358,73 @@ class TapeReplayService:
             market_low_lots=low, market_high_lots=high, wake_at_ns=self._entropy_due()
         )
 
-    def _held_watch(self, pivot: PivotState, now_ns: int) -> ReplayWatch:
+    def _held_watch(
+        self, pivot: PivotState, now_ns: int, full: Grid, target: Grid, book: L2Snapshot
+    ) -> ReplayWatch:
         # the target equals the resting grid: wake when one of its inputs can change
         if self._has_walls or pivot.seed_volume_base_lots > 0:
             return EVERY_EVENT
-        times = [t for t in (self._entropy_due(), self._pivot_expiry(pivot)) if t is not None]
+        due = self._entropy_due()
+        window_ns = self._params.pivot.lookback_ns
+        is_boxable = (
+            self._options.is_unlimited_balances
+            and self._params.target.total_emission_base_lots is None
+            and pivot.external_volume_base_lots == 0
+            and (due is None or now_ns < due)
+            and book.best_bid is not None
+            and book.best_ask is not None
+            and self._market.can_watch_pivot(window_ns)
+        )
+        if is_boxable:
+            pivot_range = self._pivot_range(pivot.price_lots, full)
+            box = self._top_box(full, target, book)
+            if pivot_range is not None and box is not None:
+                return ReplayWatch(
+                    wake_at_ns=due,
+                    best_bid_range=box[0],
+                    best_ask_range=box[1],
+                    pivot_range=pivot_range,
+                    pivot_window_ns=window_ns,
+                )
+        times = [t for t in (due, self._pivot_expiry(pivot)) if t is not None]
         return ReplayWatch(
             wake_at_ns=min(times, default=None), is_trade_watched=True, is_top_watched=True
         )
+
+    def _pivot_range(self, pivot_lots: float, full: Grid) -> tuple[float, float] | None:
+        # a pivot range over which the grid is the same: GridBuilder's level prices never fall
+        # when the pivot rises (walls off, unlimited funds), so equal grids at both ends of a
+        # range mean the same grid inside it; shrunk by PIVOT_MARGIN against float rounding
+        builder = self._builder(Grid())
+        for half_ticks in PIVOT_PROBES_TICKS:
+            low, high = pivot_lots - half_ticks, pivot_lots + half_ticks
+            if low <= 0:
+                continue
+            if builder.build(low) == full and builder.build(high) == full:
+                return low * (1 + PIVOT_MARGIN), high * (1 - PIVOT_MARGIN)
+        return None
+
+    def _top_box(
+        self, full: Grid, target: Grid, book: L2Snapshot
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        # ranges of the best bid and ask over which the crossing filter keeps the same levels:
+        # its limits never fall when a touch rises, so the same target at the lowest and the
+        # highest corner means the same target inside the box
+        bid, ask = book.best_bid, book.best_ask
+        if bid is None or ask is None:
+            return None
+        for half_ticks in TOP_PROBES_TICKS:
+            corners = ((bid - half_ticks, ask - half_ticks), (bid + half_ticks, ask + half_ticks))
+            if all(self._probe(full, b, a) == target for b, a in corners if b > 0):
+                return (bid - half_ticks, bid + half_ticks), (ask - half_ticks, ask + half_ticks)
+        return None
+
+    def _probe(self, full: Grid, bid: int, ask: int) -> Grid:
+        book = L2Snapshot(
+            bids=(BookLevel(PriceLots(bid), BaseLots(1)),),
+            asks=(BookLevel(PriceLots(ask), BaseLots(1)),),
+        )
+        return self._skip_crossing(full, book, book.mid_price_lots)
 
     def _entropy_due(self) -> int | None:
         guards = self._params.guards
@@ -363,16 +439,15 @@ class TapeReplayService:
         oldest = self._trades_fed - pivot.window_entry_count
         return self._market.trade_time_ns(oldest) + self._params.pivot.lookback_ns
 
-    def _target(
-        self, pivot_lots: float, book: L2Snapshot, price: float | None, resting: Grid
-    ) -> Grid:
+    def _full_grid(self, pivot_lots: float, book: L2Snapshot, resting: Grid) -> Grid:
         builder = self._builder(resting)
         funds = self._funds(pivot_lots)
-        grid = builder.build(pivot_lots, book if self._has_walls else None, None, funds)
+        return builder.build(pivot_lots, book if self._has_walls else None, None, funds)
+
+    def _skip_crossing(self, grid: Grid, book: L2Snapshot, price: float | None) -> Grid:
         guards = self._params.guards
         band = guards.proximity_fraction if guards.is_proximity_enabled else 0.0
-        grid, _ = skip_crossing_levels(grid, book, price, band)
-        return grid
+        return skip_crossing_levels(grid, book, price, band)[0]
 
     def _holdings_base_lots(self) -> int:
         tally = self._tally

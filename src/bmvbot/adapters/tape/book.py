@@ -115,6 +115,7 @@ class TapeBook:
             self.best_ask[1:] != self.best_ask[:-1]
         )
         self.top_changes = np.flatnonzero(changed)
+        self._vwaps: dict[int, NDArray[np.float64] | None] = {}
 
     def _best(self, side: int, following: Ints, fill: int) -> Ints:
         # the side's best price after each of its own rows, then carried to every event
@@ -152,6 +153,36 @@ class TapeBook:
         touch = np.where(bid != NO_BID, bid, ask).astype(np.float64)
         fallback = np.where((bid != NO_BID) | (ask != NO_ASK), touch, last_price)
         return np.where(has_mid, (bid + ask) / 2.0, fallback)
+
+    def window_vwap(self, window_ns: int) -> NDArray[np.float64] | None:
+        """Return, after each event, ``Σ price·size / Σ size`` of the trades in
+        ``(ts - window_ns, ts]`` (NaN for none); None when the sums could overflow int64.
+
+        The sums are exact integers (prefix sums), so each value is the exact ratio rounded
+        once; the replay uses it only to decide when to ask the ``PivotEngine``.
+        """
+        cached = self._vwaps.get(window_ns)
+        if cached is not None or window_ns in self._vwaps:
+            return cached
+        columns = self.columns
+        rows = self.trade_events
+        price_volume = columns.price_lots[rows] * columns.size_base_lots[rows]
+        if float(columns.price_lots[rows].astype(np.float64) @ columns.size_base_lots[rows]) > 2**61:
+            self._vwaps[window_ns] = None
+            return None
+        sums_pv = np.zeros(rows.size + 1, dtype=np.int64)
+        sums_v = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(price_volume, out=sums_pv[1:])
+        np.cumsum(columns.size_base_lots[rows], out=sums_v[1:])
+        newest = np.cumsum(columns.is_trade)
+        trade_ts = columns.ts_ns[rows]
+        oldest = np.searchsorted(trade_ts, columns.ts_ns - window_ns, side="right")
+        volume = sums_v[newest] - sums_v[oldest]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vwap = (sums_pv[newest] - sums_pv[oldest]) / volume.astype(np.float64)
+        vwap[volume == 0] = np.nan
+        self._vwaps[window_ns] = vwap
+        return vwap
 
     def displayed(self, side: int, prices: Ints, event: int) -> Ints:
         """Return the size displayed at each of ``prices`` on ``side`` after ``event``."""

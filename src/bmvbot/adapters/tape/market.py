@@ -41,6 +41,10 @@ FIRST_WINDOW = 256
 """Events searched at once after a wake; the window doubles up to ``LAST_WINDOW``."""
 LAST_WINDOW = 1 << 16
 
+_AT_MOST, _AT_LEAST, _OUTSIDE = 0, 1, 2
+# (values, kind, first, second): hit where values <= first, >= first, or outside [first, second]
+_Check = tuple[NDArray[np.int64] | NDArray[np.float64], int, float, float]
+
 
 class _Order:
     __slots__ = ("leaves", "price", "queue_ahead", "side", "synced")
@@ -144,20 +148,36 @@ class NumpyTapeMarket(TapeMarket):
             bound = min(bound, _next_at_or_after(book.top_changes, start, bound))
         return bound
 
-    def _scan(self, start: int, bound: int, watch: ReplayWatch) -> int:
-        # the first event in [start, bound] that can fill an order or hits the watched band
+    def _checks(self, watch: ReplayWatch) -> list[_Check]:
+        # what can stop the search: our orders' threats, and the watched bands
         book = self._book
-        # (values, limit, is_at_most): hit where values <= limit (or >= limit)
-        checks: list[tuple[NDArray[np.int64] | NDArray[np.float64], float, bool]] = []
+        checks: list[_Check] = []
         if self._max_bid != NO_BID:
-            checks.append((book.bid_threat, self._max_bid, True))
+            checks.append((book.bid_threat, _AT_MOST, self._max_bid, 0.0))
         if self._min_ask != NO_ASK:
-            checks.append((book.ask_threat, self._min_ask, False))
-        if self._pending is None:
-            if watch.market_low_lots is not None:
-                checks.append((book.market_price, watch.market_low_lots, True))
-            if watch.market_high_lots is not None:
-                checks.append((book.market_price, watch.market_high_lots, False))
+            checks.append((book.ask_threat, _AT_LEAST, self._min_ask, 0.0))
+        if self._pending is not None:
+            return checks
+        if watch.market_low_lots is not None:
+            checks.append((book.market_price, _AT_MOST, watch.market_low_lots, 0.0))
+        if watch.market_high_lots is not None:
+            checks.append((book.market_price, _AT_LEAST, watch.market_high_lots, 0.0))
+        for values, bounds in (
+            (book.best_bid, watch.best_bid_range),
+            (book.best_ask, watch.best_ask_range),
+        ):
+            if bounds is not None:
+                checks.append((values, _OUTSIDE, bounds[0], bounds[1]))
+        if watch.pivot_range is not None and watch.pivot_window_ns is not None:
+            vwap = book.window_vwap(watch.pivot_window_ns)
+            if vwap is not None:
+                low, high = watch.pivot_range
+                checks.append((vwap, _OUTSIDE, low, high))
+        return checks
+
+    def _scan(self, start: int, bound: int, watch: ReplayWatch) -> int:
+        # the first event in [start, bound] where a check hits, else bound
+        checks = self._checks(watch)
         if not checks:
             return bound
         window = FIRST_WINDOW
@@ -165,22 +185,42 @@ class NumpyTapeMarket(TapeMarket):
         while low <= bound:
             high = min(bound + 1, low + window)
             hit = np.zeros(high - low, dtype=bool)
-            for values, limit, is_at_most in checks:
+            for values, kind, first, second in checks:
                 part = values[low:high]
-                hit |= part <= limit if is_at_most else part >= limit
-            first = int(np.argmax(hit))
-            if hit[first]:
-                return low + first
+                if kind == _AT_MOST:
+                    hit |= part <= first
+                elif kind == _AT_LEAST:
+                    hit |= part >= first
+                else:
+                    hit |= ~((part >= first) & (part <= second))
+            index = int(np.argmax(hit))
+            if hit[index]:
+                return low + index
             low = high
             window = min(window * 2, LAST_WINDOW)
         return bound
 
+    def can_watch_pivot(self, window_ns: int) -> bool:
+        """Return True when the tape's trade sums fit the pivot watch for ``window_ns``."""
+        return self._book.window_vwap(window_ns) is not None
+
     def _is_band_hit(self, index: int, watch: ReplayWatch) -> bool:
+        # a watched band (not an order threat) stops at `index`
         if self._pending is not None:
             return False
-        price = float(self._book.market_price[index])
-        low, high = watch.market_low_lots, watch.market_high_lots
-        return (low is not None and price <= low) or (high is not None and price >= high)
+        for values, kind, first, second in self._checks(watch):
+            if values is self._book.bid_threat or values is self._book.ask_threat:
+                continue
+            value = values[index]
+            if kind == _AT_MOST:
+                is_hit = value <= first
+            elif kind == _AT_LEAST:
+                is_hit = value >= first
+            else:
+                is_hit = not first <= value <= second
+            if is_hit:
+                return True
+        return False
 
     # -- matching ----------------------------------------------------------------------------
 
