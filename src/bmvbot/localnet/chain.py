@@ -21,10 +21,8 @@ inside LiteSVM and no splitting happens.
 
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from solders.account import Account
 from solders.address_lookup_table_account import AddressLookupTable
@@ -40,69 +38,29 @@ from solders.transaction_metadata import TransactionMetadata
 
 from bmvbot.core.errors import CodecError
 from bmvbot.exchange import ExchangeError
-from bmvbot.exchange.errors import ErrorKind
 from bmvbot.localnet.emulator import OpenBookEmulator
+from bmvbot.localnet.transaction import (
+    RpcError,
+    TransactionOutcome,
+    error_json,
+    instruction_error,
+    legacy_or_v0,
+    transaction_fee,
+)
 from bmvbot.openbook.ids import OPENBOOK_PROGRAM_ID, SYSTEM_PROGRAM_ID
 
 PACKET_DATA_SIZE = 1232
 """Largest serialized transaction the cluster accepts, in bytes."""
 MAX_PROCESSING_AGE_SLOTS = 150
 """A blockhash is usable for this many slots."""
-LAMPORTS_PER_SIGNATURE = 5000
-MAX_COMPUTE_UNITS = 1_400_000
-_DEFAULT_UNITS_PER_INSTRUCTION = 200_000
-_COMPUTE_BUDGET_ID = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
 _SLOT_HASHES_KEPT = 512
 _EMPTY = Account(0, b"", SYSTEM_PROGRAM_ID, False, 0)
-
-
-class RpcError(Exception):
-    """A JSON-RPC error as the cluster returns it: code, message and optional data."""
-
-    def __init__(self, code: int, message: str, data: object = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
-
-
-@dataclass
-class TransactionOutcome:
-    """What executing (or simulating) one transaction did."""
-
-    signature: Signature
-    err: object = None
-    logs: list[str] = field(default_factory=list)
-    units_consumed: int = 0
-    fee: int = 0
-    return_data: tuple[Pubkey, bytes] | None = None
-    slot: int = 0
-    written: list[Pubkey] = field(default_factory=list)
-
-    @property
-    def is_ok(self) -> bool:
-        """Return True when the transaction succeeded."""
-        return self.err is None
 
 
 @dataclass
 class _Status:
     slot: int
     err: object
-
-
-def _error_json(err: object) -> object:
-    to_json = getattr(err, "to_json", None)
-    if to_json is None:
-        return str(err)
-    return json.loads(to_json())
-
-
-def instruction_error(index: int, error: ExchangeError) -> object:
-    """Return the ``InstructionError`` JSON the runtime reports for an emulator refusal."""
-    if error.kind is ErrorKind.INSTRUCTION_ERROR or error.code is None:
-        return {"InstructionError": [index, error.name]}
-    return {"InstructionError": [index, {"Custom": error.code}]}
 
 
 class LocalChain:
@@ -360,7 +318,7 @@ class LocalChain:
         if data is not None and bytes(data.data):
             outcome.return_data = (data.program_id, bytes(data.data))
         if not isinstance(result, TransactionMetadata):
-            outcome.err = _error_json(result.err())
+            outcome.err = error_json(result.err())
         return outcome
 
     def _flush(
@@ -382,7 +340,7 @@ class LocalChain:
         outcome.logs.extend(meta.logs())
         outcome.units_consumed += int(meta.compute_units_consumed())
         if not isinstance(result, TransactionMetadata):
-            err = _error_json(result.err())
+            err = error_json(result.err())
             outcome.err = _shift_index(err, next_index - len(instructions))
         return int(meta.fee())
 
@@ -438,32 +396,4 @@ def _shift_index(err: object, first: int) -> object:
     return {"InstructionError": [first + int(index), detail]}
 
 
-def legacy_or_v0(tx: VersionedTransaction) -> Message | MessageV0:
-    """Return the transaction's message (version 1 messages are refused at intake).
-
-    Raises:
-        RpcError: -32015 for a version 1 message.
-    """
-    message = tx.message
-    if isinstance(message, MessageV1):
-        raise RpcError(-32015, "Transaction version (1) is not supported")
-    return message
-
-
-def transaction_fee(message: Message | MessageV0, keys: Sequence[Pubkey]) -> int:
-    """Return the fee: 5,000 lamports per signature plus ceil(price x limit / 1e6)."""
-    limit: int | None = None
-    price = 0
-    others = 0
-    for compiled in message.instructions:
-        data = bytes(compiled.data)
-        if keys[compiled.program_id_index] != _COMPUTE_BUDGET_ID:
-            others += 1
-        elif data[:1] == b"\x02" and len(data) >= 5:
-            limit = struct.unpack_from("<I", data, 1)[0]
-        elif data[:1] == b"\x03" and len(data) >= 9:
-            price = struct.unpack_from("<Q", data, 1)[0]
-    if limit is None:
-        limit = min(_DEFAULT_UNITS_PER_INSTRUCTION * others, MAX_COMPUTE_UNITS)
-    priority = -(-price * limit // 1_000_000)
-    return LAMPORTS_PER_SIGNATURE * message.header.num_required_signatures + priority
+__all__ = ["LocalChain", "RpcError", "TransactionOutcome", "legacy_or_v0", "transaction_fee"]

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
-from bmvbot.localnet.chain import LocalChain, RpcError, legacy_or_v0
+from bmvbot.localnet.chain import LocalChain
 from bmvbot.localnet.rpc import Json, SolanaRpc, error_text
+from bmvbot.localnet.transaction import RpcError, legacy_or_v0
 
 TIP_ACCOUNTS = tuple(
     Pubkey.from_string(key)

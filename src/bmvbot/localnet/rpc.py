@@ -19,7 +19,8 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
-from bmvbot.localnet.chain import LocalChain, RpcError, TransactionOutcome
+from bmvbot.localnet.chain import LocalChain
+from bmvbot.localnet.transaction import RpcError, TransactionOutcome
 from bmvbot.openbook.spl import decode_mint, decode_token_account
 
 Json = Any

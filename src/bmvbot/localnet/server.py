@@ -24,9 +24,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bmvbot.localnet.chain import RpcError, TransactionOutcome
 from bmvbot.localnet.jito import BlockEngine
 from bmvbot.localnet.rpc import Json, SolanaRpc, account_json
+from bmvbot.localnet.transaction import RpcError, TransactionOutcome
 
 LOOPBACK = "127.0.0.1"
 _UNSUBSCRIBE = {
