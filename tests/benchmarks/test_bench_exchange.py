@@ -1,14 +1,20 @@
 """Throughput of the exchange model: a place + cancel + match mix on a deep book.
 
 Run: ``.venv/bin/pytest tests/benchmarks/test_bench_exchange.py --benchmark-enable``.
-One round runs ``OPS_PER_ROUND`` planned instructions (about 60 % post-only maker placements,
-15 % cancels, 25 % crossing IOC takers filling 1-3 makers each) plus the consume_events cranks
-they need (reported as ``instructions_per_round``); ops/s = instructions_per_round / mean.
+
+An operation is one instruction the exchange runs: a post-only maker placement, a cancel of an
+order that is still on the book, a crossing immediate-or-cancel take (filling 1-3 makers), or a
+``consume_events`` crank (up to 8 fills reach their makers). The random draws and the order
+arguments are made up front (``plan``), so a round times the exchange, not the harness; a maker
+whose oldest ids were filled meanwhile skips them for free (no instruction, no count). Reported
+per round: ``instructions_per_round`` (all four kinds: ops/s = it / mean) and
+``place_cancel_take_per_round`` (cranks run and are timed but not counted).
 """
 
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
@@ -28,6 +34,32 @@ TAKERS = 4
 OPS_PER_ROUND = 20_000
 MID_PRICE_LOTS = 10_000
 FUNDS_NATIVE = 10**15
+CANCEL_SHARE = 0.35
+"""Share of a maker's turns that cancel its oldest order still on the book (if any)."""
+
+
+class Step(NamedTuple):
+    """One planned turn: a maker (kind 0) or taker (kind 1), its order and a cancel draw."""
+
+    kind: int
+    actor: int
+    args: PlaceOrderArgs
+    token: str
+    wants_cancel: bool
+
+
+class RunCounts(NamedTuple):
+    """Instructions one run sent: placements, cancels, takes, cranks."""
+
+    places: int
+    cancels: int
+    takes: int
+    cranks: int
+
+    @property
+    def instructions(self) -> int:
+        """Return every instruction, cranks included."""
+        return self.places + self.cancels + self.takes + self.cranks
 
 
 class ExchangeWorkload:
@@ -55,76 +87,81 @@ class ExchangeWorkload:
         self.resting: list[list[int]] = [[] for _ in range(MAKERS)]
         self.now_s = 2
 
-    def place_maker(self, maker: int) -> None:
-        owner, account_id, base, quote = self.accounts[maker]
-        side = Side.BID if self.rng.random() < 0.5 else Side.ASK
-        offset = self.rng.randint(1, 50)
+    def _maker_step(self, maker: int) -> Step:
+        rng = self.rng
+        _, _, base, quote = self.accounts[maker]
+        side = Side.BID if rng.random() < 0.5 else Side.ASK
+        offset = rng.randint(1, 50)
         price = MID_PRICE_LOTS - offset if side is Side.BID else MID_PRICE_LOTS + offset
-        size = self.rng.randint(1, 20)
+        size = rng.randint(1, 20)
         args = PlaceOrderArgs(side, price, size, size * price, order_type=PlaceOrderType.POST_ONLY)
         token = quote if side is Side.BID else base
-        result = self.exchange.place_order(owner, account_id, args, token, self.now_s)
-        if result.order_id is not None:
-            self.resting[maker].append(result.order_id)
+        return Step(0, maker, args, token, rng.random() < CANCEL_SHARE)
 
-    def cancel_maker(self, maker: int) -> None:
-        owner, account_id, _, _ = self.accounts[maker]
-        resting = self.resting[maker]
-        order_id = resting.pop(0)
-        if self._on_book(order_id):  # else filled or cancelled by a self-trade already
-            self.exchange.cancel_order(owner, account_id, order_id)
-
-    def _on_book(self, order_id: int) -> bool:
-        market = self.exchange.markets["market"]
-        return order_id in market.bids.by_id or order_id in market.asks.by_id
-
-    def take(self, taker: int) -> None:
-        owner, account_id, base, quote = self.accounts[MAKERS + taker]
-        side = Side.BID if self.rng.random() < 0.5 else Side.ASK
-        size = self.rng.randint(1, 30)
+    def _taker_step(self, taker: int) -> Step:
+        rng = self.rng
+        _, _, base, quote = self.accounts[MAKERS + taker]
+        side = Side.BID if rng.random() < 0.5 else Side.ASK
+        size = rng.randint(1, 30)
         price = MID_PRICE_LOTS + 60 if side is Side.BID else MID_PRICE_LOTS - 60
         args = PlaceOrderArgs(
             side, price, size, size * price * 2, order_type=PlaceOrderType.IMMEDIATE_OR_CANCEL
         )
         token = quote if side is Side.BID else base
-        self.exchange.place_order(owner, account_id, args, token, self.now_s)
+        return Step(1, taker, args, token, False)
 
-    def crank(self) -> None:
-        self.exchange.consume_events("market", 8, self.account_ids)
-
-    def plan(self, operations: int) -> list[tuple[int, int]]:
-        """Draw the operation sequence up front: (kind, actor); 0 maker, 1 taker, 2 crank."""
+    def plan(self, operations: int) -> list[Step]:
+        """Draw the turns up front: 75 % maker turns, 25 % taker turns."""
         rng = self.rng
-        plan = []
-        for _ in range(operations):
-            roll = rng.random()
-            if roll < 0.75:
-                plan.append((0, rng.randrange(MAKERS)))
-            else:
-                plan.append((1, rng.randrange(TAKERS)))
-        return plan
+        return [
+            self._maker_step(rng.randrange(MAKERS))
+            if rng.random() < 0.75
+            else self._taker_step(rng.randrange(TAKERS))
+            for _ in range(operations)
+        ]
 
-    def run(self, plan: list[tuple[int, int]]) -> int:
-        """Run the planned instructions (plus cranks when the heap grows); return the count."""
-        done = 0
-        heap = self.exchange.markets["market"].event_heap
-        open_orders = self.exchange.open_orders
+    def _oldest_on_book(self, maker: int) -> int | None:
+        # ids of orders filled meanwhile are dropped here, at no instruction
+        resting = self.resting[maker]
+        market = self.exchange.markets["market"]
+        bids = market.bids.by_id
+        asks = market.asks.by_id
+        while resting:
+            order_id = resting.pop(0)
+            if order_id in bids or order_id in asks:
+                return order_id
+        return None
+
+    def run(self, plan: list[Step]) -> RunCounts:
+        """Run the planned turns (plus a crank whenever the heap holds over 32 events)."""
+        exchange = self.exchange
+        place_order = exchange.place_order
+        heap = exchange.markets["market"].event_heap
+        open_orders = exchange.open_orders
         accounts = self.accounts
-        for kind, actor in plan:
+        places = cancels = takes = cranks = 0
+        for kind, actor, args, token, wants_cancel in plan:
             self.now_s += 1
             if kind == 1:
-                self.take(actor)
-            elif open_orders[accounts[actor][1]].open_orders_in_use >= 20 or (
-                self.resting[actor] and self.rng.random() < 0.45
-            ):
-                self.cancel_maker(actor)
+                owner, account_id, _, _ = accounts[MAKERS + actor]
+                place_order(owner, account_id, args, token, self.now_s)
+                takes += 1
             else:
-                self.place_maker(actor)
-            done += 1
+                owner, account_id, _, _ = accounts[actor]
+                in_use = open_orders[account_id].open_orders_in_use
+                order_id = self._oldest_on_book(actor) if in_use >= 20 or wants_cancel else None
+                if order_id is not None:
+                    exchange.cancel_order(owner, account_id, order_id)
+                    cancels += 1
+                elif in_use < 24:
+                    result = place_order(owner, account_id, args, token, self.now_s)
+                    if result.order_id is not None:
+                        self.resting[actor].append(result.order_id)
+                    places += 1
             if heap.count > 32:
-                self.crank()
-                done += 1
-        return done
+                exchange.consume_events("market", 8, self.account_ids)
+                cranks += 1
+        return RunCounts(places, cancels, takes, cranks)
 
 
 def test_bench_exchange_place_cancel_match_mix(benchmark: BenchmarkFixture) -> None:
@@ -132,10 +169,19 @@ def test_bench_exchange_place_cancel_match_mix(benchmark: BenchmarkFixture) -> N
     workload.run(workload.plan(5_000))
     plan = workload.plan(OPS_PER_ROUND)
 
-    done = benchmark(workload.run, plan)
+    counts = benchmark(workload.run, plan)
 
-    benchmark.extra_info["instructions_per_round"] = done
-    assert done >= OPS_PER_ROUND
+    benchmark.extra_info["instructions_per_round"] = counts.instructions
+    benchmark.extra_info["place_cancel_take_per_round"] = counts.instructions - counts.cranks
+    benchmark.extra_info["counts"] = counts._asdict()
+    if benchmark.stats is not None:
+        mean_s = benchmark.stats.stats.mean
+        benchmark.extra_info["instructions_per_s"] = round(counts.instructions / mean_s)
+        benchmark.extra_info["place_cancel_take_per_s"] = round(
+            (counts.instructions - counts.cranks) / mean_s
+        )
+    assert counts.cancels > OPS_PER_ROUND // 20
+    assert counts.takes > OPS_PER_ROUND // 5
     market = workload.exchange.markets["market"]
     best_bid = market.bids.best_price(workload.now_s)
     best_ask = market.asks.best_price(workload.now_s)
@@ -147,15 +193,17 @@ def test_bench_exchange_grid_requote(benchmark: BenchmarkFixture) -> None:
     workload = ExchangeWorkload(seed=11)
     owner, account_id, base, quote = workload.accounts[0]
     exchange = workload.exchange
-    mids = [MID_PRICE_LOTS + workload.rng.randint(-30, 30) for _ in range(200)]
+    batches = []
+    for _ in range(200):
+        mid = MID_PRICE_LOTS + workload.rng.randint(-30, 30)
+        bids = tuple(PlaceMultipleOrdersArgs(mid - 5 - i, 3 * (mid - 5 - i)) for i in range(12))
+        asks = tuple(PlaceMultipleOrdersArgs(mid + 5 + i, 3 * (mid + 5 + i)) for i in range(12))
+        batches.append(PlaceOrdersArgs(PlaceOrderType.POST_ONLY, bids, asks, 12))
 
     def requote_all() -> int:
-        for mid in mids:
-            bids = tuple(PlaceMultipleOrdersArgs(mid - 5 - i, 3 * (mid - 5 - i)) for i in range(12))
-            asks = tuple(PlaceMultipleOrdersArgs(mid + 5 + i, 3 * (mid + 5 + i)) for i in range(12))
-            args = PlaceOrdersArgs(PlaceOrderType.POST_ONLY, bids, asks, 12)
+        for args in batches:
             exchange.cancel_all_and_place_orders(owner, account_id, args, base, quote, 10)
-        return len(mids)
+        return len(batches)
 
     done = benchmark(requote_all)
 
