@@ -109,8 +109,11 @@ def test_localnet_ts_client_decodes_emulator_written_accounts(tmp_path: Path) ->
 
     by_key = {e["pubkey"]: e["ts"] for e in entries}
     assert set(by_key) == {str(a) for a in addresses}
-    python = {str(a): account_summary(decode_account(bytes(chain.get(a).data)))  # type: ignore[union-attr]
-              for a in addresses}  # fmt: skip
+    python: dict[str, Any] = {}
+    for address in addresses:
+        account = chain.get(address)
+        assert account is not None
+        python[str(address)] = account_summary(decode_account(bytes(account.data)))
     bids = [(o["order_id"], o["price_lots"], o["base_lots"], o["owner"])
             for o in by_key[str(keys.bids)]["orders"]]  # fmt: skip
     assert bids == [(o["order_id"], str(o["price_lots"]), str(o["base_lots"]), o["owner"])
