@@ -7,20 +7,20 @@ Transactions are v0 messages over one active lookup table (``lookup_table``); th
 pays the fees, and the last transaction of each bundle ends with the Jito tip from its fee
 payer to a static tip account.
 
-Packing keeps the plan's safe order (any prefix of it is safe, ``core.swarm``). Every candidate
-transaction is compiled and serialized, and must hold within 1,232 bytes, 64 account locks,
-12 signatures and 1,400,000 CU (``compute``). A bundle takes greedy full transactions (a
-transaction that can end later is never worse: a suffix of a fitting transaction fits) and the
-shortest-to-finish tip transaction; when the plan needs more than five transactions it is split
-into the fewest bundles this finds, each safe on its own, and ``ExecutionPlan.is_atomic`` is
-False.
+Packing (``packing``) keeps the plan's safe order (any prefix of it is safe, ``core.swarm``).
+Every candidate transaction is compiled and serialized, and must hold within 1,232 bytes, 64
+account locks, 12 signatures and 1,400,000 CU (``compute``). The packer finds the fewest
+bundles, then the fewest transactions, then the fewest without a compute budget; when the plan
+needs more than one bundle it is split between steps, each bundle safe on its own, and
+``ExecutionPlan.is_atomic`` is False.
 
 Compute budget (``ComputeBudgetPolicy``): ``ALWAYS`` puts SetComputeUnitLimit and
-SetComputeUnitPrice in every transaction. ``WHEN_ROOM`` (default) also packs without them, keeps
-that packing only when it needs fewer transactions, and then drops them only from transactions
-too full to carry them whose runtime default (200,000 CU per OpenBook instruction) covers the
-estimate. The price is irrelevant to a bundle's auction, but the requested CU is not (it ranks
-bundles by tip per CU), so ``ALWAYS`` bids better per CU and ``WHEN_ROOM`` saves transactions.
+SetComputeUnitPrice in every transaction. ``WHEN_ROOM`` (default) lets a transaction go without
+them when they do not fit and the runtime default (200,000 CU per OpenBook instruction) covers
+the estimate; as the packer minimises such transactions after the transaction count, this
+happens only where it saves a transaction, in as few transactions as possible. The price is
+irrelevant to a bundle's auction, but the requested CU is not (it ranks bundles by tip per CU),
+so ``ALWAYS`` bids better per CU and ``WHEN_ROOM`` saves transactions.
 
 Delegate mode (``DelegateAccounts``): one hot key, set as delegate on every OpenOrders account,
 signs every instruction and pays from its own token accounts (a delegate can only fund from
@@ -33,15 +33,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from solders.compute_budget import set_compute_unit_limit, set_compute_unit_price
 from solders.hash import Hash
-from solders.instruction import Instruction
 from solders.keypair import Keypair
-from solders.message import MessageV0
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from bmvbot.adapters.openbook import compute, jito
@@ -52,6 +47,15 @@ from bmvbot.adapters.openbook.execution_plan import (
     PackedTransaction,
 )
 from bmvbot.adapters.openbook.lookup_table import LookupTableState, WalletAccounts
+from bmvbot.adapters.openbook.packing import (
+    MAX_ACCOUNT_LOCKS,
+    MAX_SIGNATURES_PER_TX,
+    MAX_TRANSACTIONS_PER_BUNDLE,
+    TX_SIZE_LIMIT_BYTES,
+    Packer,
+    PackingContext,
+    Unit,
+)
 from bmvbot.core.errors import (
     ConfigError,
     FatalVenueError,
@@ -59,18 +63,23 @@ from bmvbot.core.errors import (
     RejectedError,
     RetryableVenueError,
 )
-from bmvbot.core.swarm import ReplacementPlan, ReplacementStep, bid_quote_lots_needed
+from bmvbot.core.swarm import ReplacementPlan, bid_quote_lots_needed
 from bmvbot.core.types import Level, WalletId
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
 
-TX_SIZE_LIMIT_BYTES = 1_232
-"""PACKET_DATA_SIZE: the largest serialized transaction."""
-MAX_ACCOUNT_LOCKS = 64
-"""Account locks per transaction enforced on mainnet."""
-MAX_SIGNATURES_PER_TX = 12
-"""Signatures that fit one packet."""
-MAX_TRANSACTIONS_PER_BUNDLE = 5
+__all__ = [
+    "MAX_ACCOUNT_LOCKS",
+    "MAX_SIGNATURES_PER_TX",
+    "MAX_TRANSACTIONS_PER_BUNDLE",
+    "TX_SIZE_LIMIT_BYTES",
+    "ComputeBudgetPolicy",
+    "DelegateAccounts",
+    "PlannerParams",
+    "build_packer",
+    "entry_args",
+    "plan_execution",
+]
 
 
 class ComputeBudgetPolicy(enum.Enum):
@@ -131,46 +140,6 @@ class DelegateAccounts:
     quote_account: Pubkey
 
 
-@dataclass(frozen=True, slots=True)
-class _Unit:
-    # one step as one instruction, with who signs it and its modelled CU
-    step: ReplacementStep
-    signer: Pubkey
-    instruction: Instruction
-    compute_units: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    # a compiled, unsigned transaction and its measured figures
-    message: MessageV0
-    signers: tuple[Pubkey, ...]
-    size_bytes: int
-    account_locks: int
-    compute_unit_limit: int
-    compute_unit_estimate: int
-    has_budget: bool
-
-    @property
-    def is_within_limits(self) -> bool:
-        return (
-            self.size_bytes <= TX_SIZE_LIMIT_BYTES
-            and self.account_locks <= MAX_ACCOUNT_LOCKS
-            and len(self.signers) <= MAX_SIGNATURES_PER_TX
-            and self.compute_unit_estimate <= self.compute_unit_limit
-            and self.compute_unit_limit <= compute.MAX_COMPUTE_UNITS_PER_TX
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    # everything a candidate transaction needs besides its units
-    table: LookupTableState
-    recent_blockhash: Hash
-    tip_account: Pubkey
-    params: PlannerParams
-
-
 def entry_args(level: Level, maker_fee_ppm: int) -> PlaceMultipleOrdersArgs:
     """Return the batch entry that rests ``level`` post-only (size set by the quote budget)."""
     budget = bid_quote_lots_needed(level.price_lots, level.size_base_lots, maker_fee_ppm)
@@ -184,8 +153,8 @@ def _units(
     delegate: DelegateAccounts | None,
     resting_orders: Mapping[WalletId, int],
     params: PlannerParams,
-) -> list[_Unit]:
-    units: list[_Unit] = []
+) -> list[Unit]:
+    units: list[Unit] = []
     for step in plan.steps:
         wallet = accounts.get(step.wallet)
         if wallet is None:
@@ -215,111 +184,15 @@ def _units(
         if any(u.step.wallet == step.wallet for u in units):
             cancelled = 0
         cu = compute.batch_compute_units(cancelled, len(step.bids) + len(step.asks))
-        units.append(_Unit(step, signer, instruction, cu))
+        units.append(Unit(step, signer, instruction, cu))
     return units
 
 
-def _compile(
-    units: Sequence[_Unit], *, has_budget: bool, has_tip: bool, context: _Context
-) -> _Candidate:
-    params = context.params
-    signers = tuple(dict.fromkeys(unit.signer for unit in units))
-    builtins = (2 if has_budget else 0) + (1 if has_tip else 0)
-    estimate = compute.transaction_compute_units(
-        (unit.compute_units for unit in units), builtins, params.compute_margin_pct
-    )
-    limit = estimate if has_budget else compute.default_compute_units(len(units), builtins)
-    instructions = [unit.instruction for unit in units]
-    if has_budget:
-        # the runtime rejects a limit above the cap, so clamp; is_within_limits then fails
-        budget_limit = min(limit, compute.MAX_COMPUTE_UNITS_PER_TX)
-        instructions[:0] = [
-            set_compute_unit_limit(budget_limit),
-            set_compute_unit_price(params.compute_unit_price_micro_lamports),
-        ]
-    if has_tip:
-        instructions.append(
-            jito.tip_instruction(signers[0], context.tip_account, params.tip_lamports)
-        )
-    message = MessageV0.try_compile(
-        signers[0], instructions, [context.table.account()], context.recent_blockhash
-    )
-    unsigned = VersionedTransaction.populate(message, [Signature.default()] * len(signers))
-    locks = len(message.account_keys) + sum(
-        len(lookup.writable_indexes) + len(lookup.readonly_indexes)
-        for lookup in message.address_table_lookups
-    )
-    return _Candidate(message, signers, len(bytes(unsigned)), locks, limit, estimate, has_budget)
-
-
-class _Packer:
-    # memoised reach: how far one transaction starting at a unit can extend
-    def __init__(self, units: list[_Unit], context: _Context, *, may_drop_budget: bool) -> None:
-        self.units = units
-        self.context = context
-        self.may_drop_budget = may_drop_budget
-        self.reach = cache(self._reach)
-
-    def candidate(self, start: int, end: int, *, has_tip: bool) -> _Candidate | None:
-        # prefer the compute-budget instructions; drop them only when allowed and needed
-        chunk = self.units[start:end]
-        with_budget = _compile(chunk, has_budget=True, has_tip=has_tip, context=self.context)
-        if with_budget.is_within_limits or not self.may_drop_budget:
-            return with_budget if with_budget.is_within_limits else None
-        without = _compile(chunk, has_budget=False, has_tip=has_tip, context=self.context)
-        return without if without.is_within_limits else None
-
-    def _reach(self, start: int, has_tip: bool) -> int:
-        end = start
-        while end < len(self.units) and self.candidate(start, end + 1, has_tip=has_tip):
-            end += 1
-        if end == start:
-            step = self.units[start].step
-            raise RejectedError(
-                f"wallet={step.wallet} step ({len(step.bids)} bids, {len(step.asks)} asks) does "
-                "not fit one transaction even alone; the plan cannot be sent"
-            )
-        return end
-
-    def bundles(self) -> list[list[tuple[int, int]]]:
-        bundles, start = [], 0
-        while start < len(self.units):
-            spans = self._bundle(start)
-            bundles.append(spans)
-            start = spans[-1][1]
-        return bundles
-
-    def _bundle(self, start: int) -> list[tuple[int, int]]:
-        total = len(self.units)
-        ends = [start]  # ends[j]: furthest end after j full transactions
-        for _ in range(MAX_TRANSACTIONS_PER_BUNDLE - 1):
-            ends.append(self.reach(ends[-1], False) if ends[-1] < total else total)
-        for plain in range(MAX_TRANSACTIONS_PER_BUNDLE):
-            # the tip transaction may start anywhere the full ones can end; the latest start
-            # reaches furthest, but it must keep at least one unit for itself
-            tip_start = min(ends[plain], total - 1)
-            if tip_start >= start + plain and self.reach(tip_start, True) == total:
-                return [*self._spans(start, tip_start, plain), (tip_start, total)]
-        last = MAX_TRANSACTIONS_PER_BUNDLE - 1
-        return [*self._spans(start, ends[last], last), (ends[last], self.reach(ends[last], True))]
-
-    def _spans(self, start: int, stop: int, count: int) -> list[tuple[int, int]]:
-        # `count` full transactions from start ending exactly at stop: greedy, clipped so
-        # that each later one keeps at least one unit (a single unit always fits)
-        spans, cursor = [], start
-        for index in range(count):
-            left = count - index - 1
-            end = stop if left == 0 else min(self.reach(cursor, False), stop - left)
-            spans.append((cursor, end))
-            cursor = end
-        return spans
-
-
 def _transaction(
-    packer: _Packer, span: tuple[int, int], has_tip: bool, keypairs: Mapping[Pubkey, Keypair]
+    packer: Packer, span: tuple[int, int], has_tip: bool, keypairs: Mapping[Pubkey, Keypair]
 ) -> PackedTransaction:
     start, end = span
-    candidate = packer.candidate(start, end, has_tip=has_tip)
+    candidate = packer.candidate(start, end, has_tip)
     if candidate is None:  # the spans come from reach(), so this is a planner defect
         raise InvariantError(f"planned transaction of steps {start}..{end} does not fit")
     signed = VersionedTransaction(candidate.message, [keypairs[s] for s in candidate.signers])
@@ -343,7 +216,8 @@ def _transaction(
             InstructionInfo("compute_budget.set_compute_unit_price"),
         ]
     if has_tip:
-        infos.append(InstructionInfo("system.transfer (jito tip)", lamports=_tip(packer)))
+        tip = packer.context.tip_lamports
+        infos.append(InstructionInfo("system.transfer (jito tip)", lamports=tip))
     return PackedTransaction(
         data,
         len(data),
@@ -356,10 +230,6 @@ def _transaction(
         has_tip,
         tuple(infos),
     )
-
-
-def _tip(packer: _Packer) -> int:
-    return packer.context.params.tip_lamports
 
 
 def _check_table(
@@ -383,6 +253,38 @@ def _check_table(
             f"lookup table {table.address} lacks {len(missing)} accounts of this plan "
             f"(first {missing[0]}): extend it and retry once the extension is active"
         )
+
+
+def build_packer(
+    plan: ReplacementPlan,
+    *,
+    keys: ix.MarketKeys,
+    accounts: Mapping[WalletId, WalletAccounts],
+    table: LookupTableState,
+    recent_blockhash: Hash,
+    tip_account: Pubkey,
+    params: PlannerParams | None = None,
+    delegate: DelegateAccounts | None = None,
+    resting_orders: Mapping[WalletId, int] | None = None,
+) -> Packer:
+    """Return the packer of ``plan``'s instructions (``plan_execution`` without its checks).
+
+    Raises:
+        FatalVenueError: a wallet has no accounts.
+        RejectedError: a step places more than 24 orders.
+    """
+    params = params or PlannerParams()
+    units = _units(plan, keys, accounts, delegate, resting_orders or {}, params)
+    context = PackingContext(
+        table.account(),
+        recent_blockhash,
+        tip_account,
+        params.tip_lamports,
+        params.compute_unit_price_micro_lamports,
+        params.compute_margin_pct,
+    )
+    may_drop = params.compute_budget is ComputeBudgetPolicy.WHEN_ROOM
+    return Packer(units, context, may_drop_budget=may_drop)
 
 
 def plan_execution(
@@ -423,26 +325,29 @@ def plan_execution(
     """
     params = params or PlannerParams()
     by_key = {keypair.pubkey(): keypair for keypair in keypairs}
-    units = _units(plan, keys, accounts, delegate, resting_orders or {}, params)
-    for unit in units:
+    packer = build_packer(
+        plan,
+        keys=keys,
+        accounts=accounts,
+        table=table,
+        recent_blockhash=recent_blockhash,
+        tip_account=tip_account,
+        params=params,
+        delegate=delegate,
+        resting_orders=resting_orders,
+    )
+    for unit in packer.units:
         if unit.signer not in by_key:
             raise FatalVenueError(f"no signing key for wallet={unit.step.wallet} ({unit.signer})")
     needed = [
         meta.pubkey
-        for unit in units
+        for unit in packer.units
         for meta in unit.instruction.accounts
         if not meta.is_signer and meta.pubkey != keys.program_id
     ]
-    signers = [unit.signer for unit in units] + [w.owner for w in accounts.values()]
+    signers = [unit.signer for unit in packer.units] + [w.owner for w in accounts.values()]
     _check_table(table, current_slot, signers, tip_account, needed)
-    context = _Context(table, recent_blockhash, tip_account, params)
-    packer = _Packer(units, context, may_drop_budget=False)
-    layout = packer.bundles()
-    if params.compute_budget is ComputeBudgetPolicy.WHEN_ROOM and layout:
-        relaxed = _Packer(units, context, may_drop_budget=True)
-        relaxed_layout = relaxed.bundles()
-        if _cost(relaxed_layout) < _cost(layout):
-            packer, layout = relaxed, relaxed_layout
+    layout = packer.layout()
     bundles = tuple(
         BundlePlan(
             tuple(
@@ -455,7 +360,3 @@ def plan_execution(
         for spans in layout
     )
     return ExecutionPlan(bundles, str(table.address), str(recent_blockhash), delegate is not None)
-
-
-def _cost(layout: list[list[tuple[int, int]]]) -> tuple[int, int]:
-    return len(layout), sum(map(len, layout))
