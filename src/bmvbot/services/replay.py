@@ -74,8 +74,8 @@ BAND_MARGIN = 1e-9
 """Relative widening of the guard band: a float rounding can only wake the strategy early."""
 PIVOT_MARGIN = 1e-12
 """Relative narrowing of a pivot range, against the rounding of the VWAP the market watches."""
-PIVOT_PROBES_TICKS = (1.0, 0.25, 0.05)
-"""Half-widths tried for a pivot range with an unchanged grid, widest first."""
+PIVOT_PROBES_TICKS = (1.0, 0.2, 0.04, 0.008, 0.0016, 0.0003)
+"""Distances tried on each side of the pivot for a range with an unchanged grid, widest first."""
 TOP_PROBES_TICKS = (8, 2, 0)
 """Half-widths tried for a best bid/ask box with an unchanged target, widest first."""
 _TAPE_TRADE = TradeId("tape", FILL_ID_EVENT_SEQ)
@@ -350,7 +350,7 @@ class TapeReplayService:
             return _IDLE
         if decision.held_by is HoldReason.COOLDOWN and self._last_rebalance_ns is not None:
             return ReplayWatch(wake_at_ns=self._last_rebalance_ns + guards.cooldown_ns)
-        return self._held_watch(pivot, step.ts_ns, full, target, book)
+        return self._held_watch(pivot, step, full, target, book, price)
 
     def _quiet_watch(self, resting: Grid) -> ReplayWatch:
         low, high = guard_band(self._params.guards, self._last_pivot, resting)
@@ -359,7 +359,13 @@ class TapeReplayService:
         )
 
     def _held_watch(
-        self, pivot: PivotState, now_ns: int, full: Grid, target: Grid, book: L2Snapshot
+        self,
+        pivot: PivotState,
+        step: TapeStep,
+        full: Grid,
+        target: Grid,
+        book: L2Snapshot,
+        price: float | None,
     ) -> ReplayWatch:
         # the target equals the resting grid: wake when one of its inputs can change
         if self._has_walls or pivot.seed_volume_base_lots > 0:
@@ -370,39 +376,58 @@ class TapeReplayService:
             self._options.is_unlimited_balances
             and self._params.target.total_emission_base_lots is None
             and pivot.external_volume_base_lots == 0
-            and (due is None or now_ns < due)
-            and book.best_bid is not None
-            and book.best_ask is not None
             and self._market.can_watch_pivot(window_ns)
         )
-        if is_boxable:
-            pivot_range = self._pivot_range(pivot.price_lots, full)
-            box = self._top_box(full, target, book)
-            if pivot_range is not None and box is not None:
-                return ReplayWatch(
-                    wake_at_ns=due,
-                    best_bid_range=box[0],
-                    best_ask_range=box[1],
-                    pivot_range=pivot_range,
-                    pivot_window_ns=window_ns,
-                )
-        times = [t for t in (due, self._pivot_expiry(pivot)) if t is not None]
+        pivot_range = self._pivot_range(pivot.price_lots, full) if is_boxable else None
+        box = self._top_box(full, target, book) if pivot_range is not None else None
+        if box is None:
+            times = [t for t in (due, self._pivot_expiry(pivot)) if t is not None]
+            return ReplayWatch(
+                wake_at_ns=min(times, default=None), is_trade_watched=True, is_top_watched=True
+            )
+        low = high = None
+        if due is not None and step.ts_ns >= due and price is not None and step.resting.levels:
+            # entropy is due but masked by the guard that fires: it fires as soon as the
+            # market is quiet again, so wake when the market comes back to the guard band
+            low, high = self._quiet_edges(price, step.resting)
         return ReplayWatch(
-            wake_at_ns=min(times, default=None), is_trade_watched=True, is_top_watched=True
+            market_low_lots=low,
+            market_high_lots=high,
+            wake_at_ns=due if due is not None and step.ts_ns < due else None,
+            best_bid_range=box[0],
+            best_ask_range=box[1],
+            pivot_range=pivot_range,
+            pivot_window_ns=window_ns,
         )
+
+    def _quiet_edges(self, price: float, resting: Grid) -> tuple[float | None, float | None]:
+        # (market_low, market_high) that wake the strategy no later than the market price
+        # re-enters the quiet zone of guard_band; outside the band on one side now
+        low, high = guard_band(self._params.guards, self._last_pivot, resting)
+        if low is not None and price <= low:
+            return None, low * (1 - 2 * BAND_MARGIN)
+        if high is not None and price >= high:
+            return high * (1 + 2 * BAND_MARGIN), None
+        return None, None
 
     def _pivot_range(self, pivot_lots: float, full: Grid) -> tuple[float, float] | None:
         # a pivot range over which the grid is the same: GridBuilder's level prices never fall
-        # when the pivot rises (walls off, unlimited funds), so equal grids at both ends of a
-        # range mean the same grid inside it; shrunk by PIVOT_MARGIN against float rounding
+        # when the pivot rises (walls off, unlimited funds), so the grid at each end of a range
+        # equal to this one means the same grid inside it; each side is probed on its own,
+        # widest first, and the range is shrunk by PIVOT_MARGIN against float rounding
         builder = self._builder(Grid())
-        for half_ticks in PIVOT_PROBES_TICKS:
-            low, high = pivot_lots - half_ticks, pivot_lots + half_ticks
-            if low <= 0:
-                continue
-            if builder.build(low) == full and builder.build(high) == full:
-                return low * (1 + PIVOT_MARGIN), high * (1 - PIVOT_MARGIN)
-        return None
+        edges = []
+        for sign in (-1, 1):
+            edge = None
+            for distance in PIVOT_PROBES_TICKS:
+                candidate = pivot_lots + sign * distance
+                if candidate > 0 and builder.build(candidate) == full:
+                    edge = candidate
+                    break
+            if edge is None:
+                return None
+            edges.append(edge)
+        return edges[0] * (1 + PIVOT_MARGIN), edges[1] * (1 - PIVOT_MARGIN)
 
     def _top_box(
         self, full: Grid, target: Grid, book: L2Snapshot
