@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,13 +11,27 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.tape_generator import generate_tape
 
+from bmvbot.adapters.tape.book import TapeBook
+from bmvbot.adapters.tape.loader import read_tape
 from bmvbot.adapters.tape.source import CsvTapeSource
 from bmvbot.cli.lab import tape_params
-from bmvbot.core.config import GuardParams, StrategyParams
+from bmvbot.core.config import GridParams, GuardParams, PivotParams, StrategyParams
 from bmvbot.core.errors import ConfigError
+from bmvbot.core.grid import GridBuilder
 from bmvbot.core.guards import GuardObservation, check_deviation, check_proximity
-from bmvbot.core.types import BaseLots, Grid, Level, PriceLots, Side
+from bmvbot.core.pivot import PivotEngine, TradeId
+from bmvbot.core.types import (
+    NS_PER_S,
+    BaseLots,
+    BookLevel,
+    Grid,
+    L2Snapshot,
+    Level,
+    PriceLots,
+    Side,
+)
 from bmvbot.ports.tape import DecimalStep, ReplayLatency
+from bmvbot.services.market_view import skip_crossing_levels
 from bmvbot.services.replay import (
     ReplayOptions,
     ReplayResult,
@@ -275,3 +290,83 @@ def test_replay_guard_band_contains_every_firing_market_price(
     fires = check_deviation(observation, guards) or check_proximity(observation, guards)
     outside = (low is not None and market <= low) or (high is not None and market >= high)
     assert outside or not fires
+
+
+@given(
+    pivot=st.floats(min_value=50, max_value=50_000),
+    step=st.floats(min_value=0.0, max_value=3.0),
+    others=st.tuples(st.floats(min_value=0.0, max_value=3.0), st.floats(0.0, 3.0)),
+    fraction=st.none() | st.floats(min_value=0.0005, max_value=0.05),
+)
+def test_replay_grid_same_at_both_ends_same_inside(
+    pivot: float, step: float, others: tuple[float, float], fraction: float | None
+) -> None:
+    # the pivot range of the replay relies on it: level prices never fall as the pivot rises
+    params = GridParams(
+        levels_per_side=6,
+        step_fraction=fraction or 0.005,
+        step_price_lots=None if fraction is not None else 3,
+        gamma=1.3,
+        bid_depth_base_lots=600,
+        ask_depth_base_lots=600,
+    )
+    builder = GridBuilder(params, tape_market_spec(TICK, LOT))
+    low, middle, high = sorted((pivot, pivot + step, pivot + step + sum(others)))
+
+    grids = [builder.build(p) for p in (low, middle, high)]
+
+    assert grids[0] != grids[2] or grids[1] == grids[0]
+
+
+@given(
+    touches=st.lists(
+        st.tuples(st.integers(9_900, 10_100), st.integers(1, 30)), min_size=3, max_size=3
+    ),
+    band=st.floats(min_value=0.0, max_value=0.01),
+)
+def test_replay_crossing_filter_same_at_box_corners_same_inside(
+    touches: list[tuple[int, int]], band: float
+) -> None:
+    # the touch box of the replay relies on it: the filter's limits never fall as a touch rises
+    builder = GridBuilder(
+        GridParams(levels_per_side=6, step_price_lots=4, gamma=1.0), tape_market_spec(TICK, LOT)
+    )
+    full = builder.build(10_000.5)
+    (b0, s0), (b1, s1), (b2, s2) = sorted(touches)
+    corners = [(b0, b0 + s0), (b1, b1 + max(s0, s1)), (b2, b2 + max(s0, s1, s2))]
+
+    def kept(bid: int, ask: int) -> Grid:
+        book = L2Snapshot(
+            bids=(BookLevel(PriceLots(bid), BaseLots(1)),),
+            asks=(BookLevel(PriceLots(ask), BaseLots(1)),),
+        )
+        return skip_crossing_levels(full, book, book.mid_price_lots, band)[0]
+
+    grids = [kept(b, a) for b, a in corners]
+
+    assert grids[0] != grids[2] or grids[1] == grids[0]
+
+
+def test_replay_tape_vwap_matches_pivot_engine(tmp_path: Path) -> None:
+    path = generate_tape(tmp_path / "vwap.csv", 6_000, seed=21, depth=10, trade_share=0.3)
+    columns = read_tape(path, TICK, LOT)
+    window_ns = 20 * NS_PER_S
+    vwap = TapeBook(columns).window_vwap(window_ns)
+    engine = PivotEngine(PivotParams(lookback_ns=window_ns, dedup_window_ns=0))
+    rows = zip(
+        columns.ts_ns.tolist(),
+        columns.is_trade.tolist(),
+        columns.price_lots.tolist(),
+        columns.size_base_lots.tolist(),
+        strict=True,
+    )
+
+    assert vwap is not None
+    for index, (ts_ns, is_trade, price, size) in enumerate(rows):
+        if is_trade:
+            engine.add_trade(ts_ns, price, size, TradeId("t", index))
+        state = engine.state(ts_ns)
+        if state.has_pivot:
+            assert vwap[index] == pytest.approx(state.price_lots, rel=1e-13)
+        else:
+            assert math.isnan(vwap[index])
