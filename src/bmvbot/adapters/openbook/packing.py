@@ -138,29 +138,44 @@ class Packer:
         self.units = tuple(units)
         self.context = context
         self.may_drop_budget = may_drop_budget
-        self.candidate = cache(self._candidate)
+        self.variant = cache(self._variant)
 
-    def _candidate(self, start: int, end: int, has_tip: bool) -> Candidate | None:
-        # prefer the compute-budget instructions; drop them only when allowed and needed
+    def _variant(self, start: int, end: int, has_tip: bool, has_budget: bool) -> Candidate:
         chunk = self.units[start:end]
-        with_budget = compile_transaction(
-            chunk, has_budget=True, has_tip=has_tip, context=self.context
+        return compile_transaction(
+            chunk, has_budget=has_budget, has_tip=has_tip, context=self.context
         )
+
+    def candidate(self, start: int, end: int, has_tip: bool) -> Candidate | None:
+        """Return the transaction of units ``start..end`` if it fits, None if not.
+
+        With the compute-budget instructions when they fit; else, when allowed, without them.
+        """
+        with_budget = self.variant(start, end, has_tip, True)
         if with_budget.is_within_limits:
             return with_budget
         if not self.may_drop_budget:
             return None
-        without = compile_transaction(
-            chunk, has_budget=False, has_tip=has_tip, context=self.context
-        )
+        without = self.variant(start, end, has_tip, False)
         return without if without.is_within_limits else None
 
     def _ends(self, start: int, has_tip: bool) -> list[tuple[int, Candidate]]:
-        # every end of a transaction from `start`, up to the first that does not fit
-        ends = []
-        for end in range(start + 1, len(self.units) + 1):
-            candidate = self.candidate(start, end, has_tip)
-            if candidate is None:
+        # every end of a transaction from `start`, up to the first that does not fit; with a
+        # budget, fitting only shrinks as units are added, so it is not tried again once lost
+        ends: list[tuple[int, Candidate]] = []
+        is_budget_possible = True
+        last = len(self.units) if has_tip else len(self.units) - 1
+        for end in range(start + 1, last + 1):
+            if is_budget_possible:
+                candidate = self.variant(start, end, has_tip, True)
+                is_budget_possible = candidate.is_within_limits
+                if is_budget_possible:
+                    ends.append((end, candidate))
+                    continue
+            if not self.may_drop_budget:
+                break
+            candidate = self.variant(start, end, has_tip, False)
+            if not candidate.is_within_limits:
                 break
             ends.append((end, candidate))
         if has_tip and not ends:
@@ -182,9 +197,7 @@ class Packer:
         for start in reversed(range(total)):
             # longest first: on a tie the fuller transaction wins (the earlier ones fill up)
             tip_options = [(end, True, c) for end, c in reversed(self._ends(start, True))]
-            plain_options = [
-                (end, False, c) for end, c in reversed(self._ends(start, False)) if end < total
-            ]
+            plain_options = [(end, False, c) for end, c in reversed(self._ends(start, False))]
             for opened in range(width):
                 # a plain transaction leaves the bundle open; the tip transaction closes it
                 # on a tie the bundle stays open: earlier bundles fill up first
