@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 import pytest
 from solders.account import Account
-from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
@@ -66,8 +65,6 @@ def _table(
     authority = Keypair()
     chain.airdrop(authority.pubkey(), 10**10)
     slot = chain.slot
-    # LocalChain moves the clock without refreshing SlotHashes; the create needs a recent slot
-    chain.svm.set_slot_hashes([(slot, Hash.new_unique())])
     create, address = create_lookup_table(authority.pubkey(), authority.pubkey(), slot)
     _send(chain, [create], authority)
     empty = LookupTableState(address, authority.pubkey(), (), slot)
