@@ -16,7 +16,7 @@ from bmvbot.core.types import Side
 from bmvbot.exchange.accounting import apply_out_event, execute_maker, position_log
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error, runtime_error
-from bmvbot.exchange.events import FillEvent, OutEvent
+from bmvbot.exchange.events import MAX_NUM_EVENTS, FillEvent, OutEvent
 from bmvbot.exchange.fees import (
     maker_fees_ceil,
     maker_rebate_floor,
@@ -25,7 +25,7 @@ from bmvbot.exchange.fees import (
 )
 from bmvbot.exchange.logs import TotalOrderFillEvent
 from bmvbot.exchange.market import Market
-from bmvbot.exchange.open_orders import OpenOrdersAccount
+from bmvbot.exchange.open_orders import OpenOrdersAccount, OpenOrderSlot
 from bmvbot.exchange.orders import (
     MARKET_ASK_PRICE_LOTS,
     MARKET_BID_PRICE_LOTS,
@@ -71,12 +71,6 @@ class NewOrder(NamedTuple):
     time_in_force: int
     self_trade_behavior: SelfTradeBehavior
     order_type: PlaceOrderType
-
-
-def _trunc_div(numerator: int, denominator: int) -> int:
-    # Rust integer division truncates toward zero; the v1.7 budget may go negative
-    quotient = abs(numerator) // denominator
-    return quotient if numerator >= 0 else -quotient
 
 
 def _push(market: Market, event: FillEvent | OutEvent) -> None:
@@ -135,23 +129,20 @@ class _Matcher:
         _push(self.market, fill)
 
     def fill(self, order: NewOrder, maker: RestingOrder, quantity: int, now_s: int) -> None:
-        self.process_fill(
-            FillEvent(
-                order.side,
-                quantity == maker.quantity,
-                maker.owner_slot,
-                now_s,
-                self.market.event_heap.seq_num,
-                maker.owner,
-                maker.timestamp,
-                self.owner,
-                order.client_order_id,
-                maker.price_lots,
-                -1,
-                quantity,
-                maker.client_order_id,
-            )
-        )
+        market = self.market
+        heap = market.event_heap
+        fill = FillEvent(
+            order.side, quantity == maker.quantity, maker.owner_slot, now_s, heap.seq_num,
+            maker.owner, maker.timestamp, self.owner, order.client_order_id, maker.price_lots, -1,
+            quantity, maker.client_order_id,
+        )  # fmt: skip
+        if self.remaining:
+            self.process_fill(fill)
+            return
+        self.fills.append(fill)
+        if heap.count == MAX_NUM_EVENTS:
+            _push(market, fill)  # raises
+        heap.push_back(fill)
 
     def drop_expired(self, order: RestingOrder, now_s: int) -> None:
         heap = self.market.event_heap
@@ -159,6 +150,31 @@ class _Matcher:
             order.side, order.owner_slot, now_s, heap.seq_num, order.owner, order.quantity
         )
         self.process_out(out)
+
+
+class _Outs:
+    """A matcher's ``taker``, ``owner`` and ``drop_expired`` for an order that did not match.
+
+    Posting needs them only to drop an expired order or evict the worst one (rare), so the
+    full ``_Matcher`` is built then.
+    """
+
+    __slots__ = ("market", "owner", "remaining", "taker")
+
+    def __init__(
+        self,
+        market: Market,
+        taker: OpenOrdersAccount | None,
+        owner: str,
+        remaining: Mapping[str, OpenOrdersAccount],
+    ) -> None:
+        self.market = market
+        self.taker = taker
+        self.owner = owner
+        self.remaining = remaining
+
+    def drop_expired(self, order: RestingOrder, now_s: int) -> None:
+        _Matcher(self.market, self.taker, self.owner, self.remaining).drop_expired(order, now_s)
 
 
 def _effective_price(market: Market, order: NewOrder, now_s: int) -> int:
@@ -199,40 +215,48 @@ def new_order(
             self trade under AbortTransaction, 6039, 6000 full side, 6036 no free slot,
             AccountBorrowFailed.
     """
-    side = order.side
-    if order.order_type in _LIMIT_PRICED_TYPES:
-        price = order.price_lots  # the instruction already refused prices below 1
-    else:
+    side, price, max_base, max_quote_incl, _, _, _, order_type = order
+    if order_type not in _LIMIT_PRICED_TYPES:
         price = _effective_price(market, order, now_s)
-    market.seq_num += 1
-    seq = market.seq_num
-    order_id = (price << 64) | (seq if side is _ASK else 0xFFFF_FFFF_FFFF_FFFF - seq)
+    # (the instruction already refused limit prices below 1)
+    is_bid = side is _BID
+    max_quote = max_quote_incl
+    if is_bid and order_type not in _POST_ONLY_TYPES:
+        max_quote = subtract_taker_fees(max_quote, market.taker_fee)
+    if max_base > market.max_base_lots or max_quote > market.max_quote_lots:
+        raise _lots_size_error(market, max_base, max_quote)
+    seq = market.seq_num = market.seq_num + 1
+    order_id = (price << 64) | (0xFFFF_FFFF_FFFF_FFFF - seq if is_bid else seq)
 
-    max_base = order.max_base_lots
-    max_quote = _matching_budget(market, order)
-    matcher = _Matcher(market, taker, owner, remaining)
-    if can_cross(market, side, price, now_s) and max_base and max_quote:
+    matcher = None
+    if max_base and max_quote and can_cross(market, side, price, now_s):
+        matcher = _Matcher(market, taker, owner, remaining)
         walk = _walk(market, order, price, max_base, max_quote, matcher, now_s, limit)
         remaining_base, remaining_quote, decremented, rebates, may_post = walk
+        total_base_taken = max_base - remaining_base
+        total_quote_taken = max_quote - remaining_quote
     else:
-        remaining_base, remaining_quote, decremented, rebates, may_post = (
-            max_base, max_quote, 0, 0, True,
-        )  # fmt: skip
-    total_base_taken = max_base - remaining_base
-    total_quote_taken = max_quote - remaining_quote
+        remaining_base = max_base
+        total_base_taken = total_quote_taken = 0
+        may_post = True
     taker_fees = referrer_amount = 0
-    if total_base_taken or total_quote_taken:
+    if matcher is not None and (total_base_taken or total_quote_taken):
         taker_fees, referrer_amount = _account_taker(
             market, order, matcher, total_base_taken, total_quote_taken, decremented, rebates
         )
-    budget = order.max_quote_lots_including_fees - total_quote_taken - taker_fees
-    if budget > 0 and market.maker_fee > 0:
-        budget -= maker_fees_ceil(budget, market.maker_fee)
-    book_quantity = min(remaining_base, _trunc_div(budget, price))
+    budget = max_quote_incl - total_quote_taken - taker_fees
+    maker_fee = market.maker_fee
+    if budget > 0 and maker_fee > 0:
+        budget -= maker_fees_ceil(budget, maker_fee)
+    # Rust integer division truncates toward zero; the v1.7 budget may go negative
+    book_quantity = min(remaining_base, budget // price if budget >= 0 else -(-budget // price))
     posted = 0
     maker_fees = 0
-    if may_post and book_quantity > 0 and order.order_type in _RESTING_TYPES:
-        maker_fees = _post(market, order, matcher, order_id, seq, price, book_quantity, now_s)
+    if may_post and book_quantity > 0 and order_type in _RESTING_TYPES:
+        maker_fees = _post(
+            market, order, matcher or _Outs(market, taker, owner, remaining), order_id, seq,
+            price, book_quantity, now_s,
+        )  # fmt: skip
         posted = book_quantity
     base_lot_size = market.base_lot_size
     quote_lot_size = market.quote_lot_size
@@ -247,22 +271,16 @@ def new_order(
         referrer_amount,
         posted * base_lot_size,
         posted * price * quote_lot_size,
-        tuple(matcher.fills),
+        () if matcher is None else tuple(matcher.fills),
     )
 
 
-def _matching_budget(market: Market, order: NewOrder) -> int:
-    # a crossing bid spends its budget net of the taker fee; sizes are capped by the market
-    max_quote = order.max_quote_lots_including_fees
-    if order.side is _BID and order.order_type not in _POST_ONLY_TYPES:
-        max_quote = subtract_taker_fees(max_quote, market.taker_fee)
-    if order.max_base_lots > market.max_base_lots or max_quote > market.max_quote_lots:
-        raise openbook_error(
-            OpenBookErrorCode.INVALID_INPUT_LOTS_SIZE,
-            f"max_base_lots {order.max_base_lots} must be <= {market.max_base_lots} and max "
-            f"quote lots {max_quote} <= {market.max_quote_lots}",
-        )
-    return max_quote
+def _lots_size_error(market: Market, max_base: int, max_quote: int) -> Exception:
+    return openbook_error(
+        OpenBookErrorCode.INVALID_INPUT_LOTS_SIZE,
+        f"max_base_lots {max_base} must be <= {market.max_base_lots} and max "
+        f"quote lots {max_quote} <= {market.max_quote_lots}",
+    )
 
 
 def can_cross(market: Market, side: Side, price: int, now_s: int) -> bool:
@@ -418,7 +436,7 @@ def _account_taker(
 def _post(
     market: Market,
     order: NewOrder,
-    matcher: _Matcher,
+    matcher: _Matcher | _Outs,
     order_id: int,
     seq: int,
     price: int,
@@ -436,36 +454,40 @@ def _post(
     side = order.side
     maker_fees = 0
     if side is _BID:
-        maker_fees = maker_fees_ceil(quantity * price * market.quote_lot_size, market.maker_fee)
-        taker.locked_maker_fees += maker_fees
-    book = market.bids if side is _BID else market.asks
-    expired = book.earliest_expired(now_s) if book.expiring else None
-    if expired is not None:
-        book.remove(expired)
-        matcher.drop_expired(expired, now_s)
+        book = market.bids
+        if market.maker_fee > 0:
+            maker_fees = maker_fees_ceil(quantity * price * market.quote_lot_size, market.maker_fee)
+            taker.locked_maker_fees += maker_fees
+    else:
+        book = market.asks
+    if book.expiring:
+        expired = book.earliest_expired(now_s)
+        if expired is not None:
+            book.remove(expired)
+            matcher.drop_expired(expired, now_s)
     # a side can only be full from 512 orders on (2L-1 of 1,024 nodes)
     if len(book.by_id) >= 511 and book.is_full:
         _evict_worst(book, matcher, price, now_s)
-    slot = taker.next_order_slot()
+    slots = taker.slots
+    slot = slots.index(None) if None in slots else taker.next_order_slot()
+    client_order_id = order.client_order_id
     book.insert(
         RestingOrder(
-            side,
-            order_id,
-            price,
-            quantity,
-            matcher.owner,
-            slot,
-            now_s,
-            order.time_in_force,
-            order.client_order_id,
-            seq,
+            side, order_id, price, quantity, matcher.owner, slot, now_s, order.time_in_force,
+            client_order_id, seq,
         )
-    )
-    taker.add_order(slot, side, order_id, quantity, order.client_order_id, price)
+    )  # fmt: skip
+    # OpenOrdersAccount.add_order, inline
+    if side is _BID:
+        taker.bids_base_lots += quantity
+        taker.bids_quote_lots += quantity * price
+    else:
+        taker.asks_base_lots += quantity
+    slots[slot] = OpenOrderSlot(order_id, client_order_id, price, side)
     return maker_fees
 
 
-def _evict_worst(book: BookSide, matcher: _Matcher, price: int, now_s: int) -> None:
+def _evict_worst(book: BookSide, matcher: _Matcher | _Outs, price: int, now_s: int) -> None:
     # the program removes the worst order first and only then refuses a price not better
     worst = book.worst_order()
     if worst is None:

@@ -17,10 +17,11 @@ from bmvbot.exchange.errors import (
     OpenBookErrorCode,
     openbook_error,
 )
+from bmvbot.exchange.events import MAX_NUM_EVENTS
 from bmvbot.exchange.fees import maker_fees_ceil
 from bmvbot.exchange.ledger import TokenAccount
 from bmvbot.exchange.market import Market
-from bmvbot.exchange.matching import NewOrder, can_cross, new_order
+from bmvbot.exchange.matching import DROP_EXPIRED_ORDER_LIMIT, NewOrder, new_order
 from bmvbot.exchange.open_orders import (
     OpenOrdersAccount,
 )
@@ -40,7 +41,12 @@ from bmvbot.exchange.orders import (
 from bmvbot.exchange.state import Checkpoint, ExchangeState
 
 _NO_ACCOUNTS: Mapping[str, OpenOrdersAccount] = MappingProxyType({})
-_NEVER_SLIDING = frozenset((PlaceOrderType.LIMIT, PlaceOrderType.POST_ONLY))
+_BID = Side.BID
+_ABORT = SelfTradeBehavior.ABORT_TRANSACTION
+_RESTING_TYPES = frozenset(t for t in PlaceOrderType if t.can_rest)
+_MOST_OUT_EVENTS = DROP_EXPIRED_ORDER_LIMIT + 2
+"""Out events one order may push besides its fills: expired orders dropped while matching,
+one expired order removed and one order evicted when posting."""
 _ROOMY_SIDE = 500
 """Fewer resting orders than this on a side: it cannot be full (that takes 512)."""
 
@@ -74,33 +80,88 @@ class PlacementInstructions(ExchangeState):
         Raises:
             ExchangeError: 6034, 6008, 6004, 6030, and every error of matching; SPL errors.
         """
-        account, market = self._trading_account(signer, account_id)
-        tokens = self._side_tokens(market, args.side, user_token_account)
-        _require_open_orders_admin(market, open_orders_admin)
+        account = self.open_orders.get(account_id)
+        if account is None or (signer != account.owner and signer != account.delegate):
+            account, market = self._trading_account(signer, account_id)  # raises
+        market = self.markets[account.market]
+        side = args.side
+        token = self.ledger.accounts.get(user_token_account)
+        is_bid = side is _BID
+        params = market.params
+        if token is None or token.mint != (params.quote_mint if is_bid else params.base_mint):
+            token = self._side_tokens(market, side, user_token_account)[0]  # raises
+        if params.open_orders_admin != open_orders_admin:
+            _require_open_orders_admin(market, open_orders_admin)  # raises
         if args.price_lots < 1:
             raise _price_error(args.price_lots)
         expiry = args.expiry_timestamp
         tif = tif_from_expiry(expiry, now_s) if expiry else 0
         if tif is None:
             return OrderResult.skipped()
-        order = _new_order(args, tif)
+        order = NewOrder(
+            side, args.price_lots, args.max_base_lots, args.max_quote_lots_including_fees,
+            args.client_order_id, tif, args.self_trade_behavior, args.order_type,
+        )  # fmt: skip
+        limit = args.limit
         if not remaining_accounts and _cannot_fail_once_started(
-            market, account, order, tokens[0], signer, now_s
+            market, account, order, token, signer, limit
         ):
-            return self._place_order(
-                market, account, signer, order, args.limit, user_token_account, now_s,
-                _NO_ACCOUNTS,
-            )  # fmt: skip
+            return self._place_order_unchecked(market, account, order, limit, token, now_s, is_bid)
+        vaults = market.accounts
+        tokens = [token, self.ledger.accounts[vaults.quote_vault if is_bid else vaults.base_vault]]
         remaining = self._remaining(remaining_accounts)
         checkpoint = Checkpoint(market, [account, *remaining.values()], tokens)
         try:
             result = self._place_order(
-                market, account, signer, order, args.limit, user_token_account, now_s, remaining
+                market, account, signer, order, limit, user_token_account, now_s, remaining
             )
         except BaseException:
             checkpoint.rollback()
             raise
         checkpoint.commit()
+        return result
+
+    def _place_order_unchecked(
+        self,
+        market: Market,
+        account: OpenOrdersAccount,
+        order: NewOrder,
+        limit: int,
+        token: TokenAccount,
+        now_s: int,
+        is_bid: bool,
+    ) -> OrderResult:
+        # ``_cannot_fail_once_started`` held: no refusal can come after the first change
+        if market.time_expiry != 0:
+            market.require_not_expired(now_s)
+        heap = market.event_heap
+        events_before = heap.count
+        result = new_order(market, order, account, account.account_id, now_s, limit, _NO_ACCOUNTS)
+        if is_bid:
+            needed = (
+                result.total_quote_taken_native
+                + result.posted_quote_native
+                + result.taker_fees_native
+                + result.maker_fees_native
+            )
+            from_free = min(needed, account.quote_free_native)
+            account.quote_free_native -= from_free
+            deposit = needed - from_free
+            market.quote_deposit_total += deposit
+            vault_id = market.accounts.quote_vault
+        else:
+            needed = result.total_base_taken_native + result.posted_base_native
+            from_free = min(needed, account.base_free_native)
+            account.base_free_native -= from_free
+            deposit = needed - from_free
+            market.base_deposit_total += deposit
+            vault_id = market.accounts.base_vault
+        if heap.count > events_before:
+            account.penalty_heap_count += 1
+        if deposit:
+            # the transfer's checks (owner, mint, amount) passed before the order started
+            token.amount -= deposit
+            self.ledger.accounts[vault_id].amount += deposit
         return result
 
     def _side_tokens(
@@ -486,33 +547,39 @@ def _cannot_fail_once_started(
     order: NewOrder,
     token: TokenAccount,
     signer: str,
-    now_s: int,
+    limit: int,
 ) -> bool:
-    """Return True when ``order`` surely rests or is dropped without any refusal.
+    """Return True when ``order`` cannot be refused once it has changed anything.
 
-    Then no checkpoint is needed: the order is a Limit or PostOnly that cannot cross (so no
-    events, fills or self trades), its side holds no order with an expiry and has room, the
-    account has a free slot, its sizes are within the market maxima, and the signer's token
-    account plus the free balance cover the most the order can lock. Anything else runs under
-    a checkpoint.
+    Then no checkpoint is needed. Refusals that come before the first change (6004, 6030,
+    6031, 6005) may still happen. What is ruled out: an abort on a self trade (its behaviour is
+    not AbortTransaction), a full event heap (room for ``limit`` fills, the five expired orders
+    it may drop and two more Out events), a full side or account when the order may rest (fewer
+    than 500 orders on its side, a free slot), a posted amount over the market maximum (the
+    budget is within it), and a failed token transfer: the signer owns the token account, and
+    it plus the free balance cover the most the order can take or lock (bids: the quote
+    budget in native units plus a positive maker fee on it, which bounds quote taken + taker
+    fee + quote posted + maker fee; asks: ``max_base_lots`` in native units).
     """
-    if order.order_type not in _NEVER_SLIDING or can_cross(
-        market, order.side, order.price_lots, now_s
-    ):
-        return False
-    book = market.bids if order.side is Side.BID else market.asks
-    if book.expiring or len(book.by_id) >= _ROOMY_SIDE or None not in account.slots:
-        return False
+    max_base = order.max_base_lots
     max_quote = order.max_quote_lots_including_fees
-    if order.max_base_lots > market.max_base_lots or max_quote > market.max_quote_lots:
+    if max_base < 0 or max_quote < 0:
         return False
-    if order.max_base_lots < 0 or max_quote < 0 or token.owner != signer:
+    if max_base > market.max_base_lots or max_quote > market.max_quote_lots:
         return False
-    if order.side is Side.BID:
+    if token.owner != signer or order.self_trade_behavior is _ABORT:
+        return False
+    if market.event_heap.count + limit + _MOST_OUT_EVENTS > MAX_NUM_EVENTS:
+        return False
+    if order.order_type in _RESTING_TYPES:
+        book = market.bids if order.side is _BID else market.asks
+        if len(book.by_id) >= _ROOMY_SIDE or None not in account.slots:
+            return False
+    if order.side is _BID:
         most_native = max_quote * market.quote_lot_size
         most_native += maker_fees_ceil(most_native, market.maker_fee)
         return token.amount + account.quote_free_native >= most_native
-    return token.amount + account.base_free_native >= order.max_base_lots * market.base_lot_size
+    return token.amount + account.base_free_native >= max_base * market.base_lot_size
 
 
 def _new_order(args: PlaceOrderArgs, tif: int, max_base_lots: int | None = None) -> NewOrder:
