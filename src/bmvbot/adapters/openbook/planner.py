@@ -64,7 +64,7 @@ from bmvbot.core.errors import (
     RetryableVenueError,
 )
 from bmvbot.core.swarm import ReplacementPlan, bid_quote_lots_needed
-from bmvbot.core.types import Level, WalletId
+from bmvbot.core.types import FEES_SCALE, Level, WalletId
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
 
@@ -123,6 +123,18 @@ class PlannerParams:
             raise ConfigError(
                 f"planner.compute_margin_pct must be 0..400, was {self.compute_margin_pct}",
                 key="planner.compute_margin_pct",
+            )
+        policy: object = self.compute_budget  # a caller may pass the raw string
+        if not isinstance(policy, ComputeBudgetPolicy):
+            allowed = ", ".join(p.value for p in ComputeBudgetPolicy)
+            raise ConfigError(
+                f"planner.compute_budget must be one of {allowed}, was {policy!r}",
+                key="planner.compute_budget",
+            )
+        if not self.maker_fee_ppm < FEES_SCALE:
+            raise ConfigError(
+                f"planner.maker_fee_ppm must be below {FEES_SCALE}, was {self.maker_fee_ppm}",
+                key="planner.maker_fee_ppm",
             )
         if not 0 <= self.match_limit <= 255:
             raise ConfigError(
@@ -193,7 +205,7 @@ def _transaction(
 ) -> PackedTransaction:
     start, end = span
     candidate = packer.candidate(start, end, has_tip)
-    if candidate is None:  # the spans come from reach(), so this is a planner defect
+    if candidate is None:  # layout() only returns spans that fit, so this is a defect
         raise InvariantError(f"planned transaction of steps {start}..{end} does not fit")
     signed = VersionedTransaction(candidate.message, [keypairs[s] for s in candidate.signers])
     header = candidate.message.header

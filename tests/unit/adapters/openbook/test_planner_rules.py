@@ -122,9 +122,11 @@ def test_planner_step_over_open_orders_capacity_is_rejected() -> None:
         ("compute_unit_price_micro_lamports", -1),
         ("compute_margin_pct", 401),
         ("match_limit", 256),
+        ("maker_fee_ppm", 1_000_000),
+        ("compute_budget", "sometimes"),
     ],
 )
-def test_planner_params_out_of_range_raise(field: str, value: int) -> None:
+def test_planner_params_out_of_range_raise(field: str, value: object) -> None:
     with pytest.raises(ConfigError, match=field):
         PlannerParams(**{field: value})  # type: ignore[arg-type]  # one bad field at a time
 
