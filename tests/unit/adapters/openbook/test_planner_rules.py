@@ -206,3 +206,25 @@ def test_planner_cancel_first_wallet_sends_two_instructions() -> None:
     cancels_and_places = (21_800 + 24 * 2_300) + (21_800 + 24 * 2_300 + 2 * 7_750)
     cancels_and_places += 21_800 + 7_750
     assert packed.compute_unit_estimate == -(-(cancels_and_places + 3 * 150) * 125 // 100)
+
+
+def test_planner_rotated_in_wallet_plans_one_slot_after_the_extension() -> None:
+    swarm = synthetic_swarm(4)
+    plan, _ = synthetic_plan(swarm, 8)
+    newcomer = swarm.accounts[swarm.wallet_ids[-1]]
+    wallet_keys = (newcomer.open_orders_account, newcomer.base_account, newcomer.quote_account)
+    before = replace(
+        swarm.table, addresses=tuple(a for a in swarm.table.addresses if a not in wallet_keys)
+    )
+    extension_slot = TABLE_SLOT + 10
+
+    extends = before.extend_instructions(before.authority, wallet_keys)
+    after = before.extended(wallet_keys, extension_slot)
+
+    assert len(extends) == 1
+    assert before.missing(wallet_keys) == wallet_keys
+    with pytest.raises(RetryableVenueError, match="lacks 3 accounts"):
+        _execute(swarm, plan, table=before, current_slot=extension_slot)
+    with pytest.raises(RetryableVenueError, match="retry then"):
+        _execute(swarm, plan, table=after, current_slot=extension_slot)
+    assert _execute(swarm, plan, table=after, current_slot=extension_slot + 1).is_atomic
