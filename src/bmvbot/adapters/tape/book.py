@@ -155,9 +155,9 @@ class TapeBook:
         return np.where(has_mid, (bid + ask) / 2.0, fallback)
 
     def window_vwap(self, window_ns: int) -> NDArray[np.float64] | None:
-        """Return, after each event, ``Σ price·size / Σ size`` of the trades in
-        ``(ts - window_ns, ts]`` (NaN for none); None when the sums could overflow int64.
+        """Return the VWAP of the trades in ``(ts - window_ns, ts]`` after each event.
 
+        ``Σ price·size / Σ size`` (NaN with no trade); None when the sums could overflow int64.
         The sums are exact integers (prefix sums), so each value is the exact ratio rounded
         once; the replay uses it only to decide when to ask the ``PivotEngine``.
         """
@@ -167,7 +167,10 @@ class TapeBook:
         columns = self.columns
         rows = self.trade_events
         price_volume = columns.price_lots[rows] * columns.size_base_lots[rows]
-        if float(columns.price_lots[rows].astype(np.float64) @ columns.size_base_lots[rows]) > 2**61:
+        if (
+            float(columns.price_lots[rows].astype(np.float64) @ columns.size_base_lots[rows])
+            > 2**61
+        ):
             self._vwaps[window_ns] = None
             return None
         sums_pv = np.zeros(rows.size + 1, dtype=np.int64)
@@ -194,6 +197,17 @@ class TapeBook:
         position = np.searchsorted(self._composite, group * (self._count + 1) + event, "right") - 1
         found &= position >= self._group_start[group]
         return np.where(found, self._sizes[np.maximum(position, 0)], 0)
+
+    def displayed_at(self, side: int, price: int, event: int) -> int:
+        """Return the size displayed at (side, price) after ``event`` (one price, scalar path)."""
+        key = price * 2 + side
+        group = int(self._group_keys.searchsorted(key))
+        if group >= self._group_keys.size or self._group_keys[group] != key:
+            return 0
+        position = int(self._composite.searchsorted(group * (self._count + 1) + event, "right"))
+        if position <= self._group_start[group]:
+            return 0
+        return int(self._sizes[position - 1])
 
     def minimum_between(self, side: int, price: int, after: int, before: int) -> int | None:
         """Return the smallest size shown at (side, price) by book rows in (after, before)."""
@@ -227,11 +241,9 @@ class TapeBook:
         bids: tuple[BookLevel, ...] = ()
         asks: tuple[BookLevel, ...] = ()
         if bid != NO_BID:
-            size = int(self.displayed(BID, np.array([bid]), event)[0])
-            bids = (BookLevel(PriceLots(bid), BaseLots(size)),)
+            bids = (BookLevel(PriceLots(bid), BaseLots(self.displayed_at(BID, bid, event))),)
         if ask != NO_ASK:
-            size = int(self.displayed(ASK, np.array([ask]), event)[0])
-            asks = (BookLevel(PriceLots(ask), BaseLots(size)),)
+            asks = (BookLevel(PriceLots(ask), BaseLots(self.displayed_at(ASK, ask, event))),)
         return L2Snapshot(bids=bids, asks=asks)
 
 

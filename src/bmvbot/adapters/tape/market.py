@@ -299,16 +299,17 @@ class NumpyTapeMarket(TapeMarket):
             if (lv.price_lots < ask if lv.side is Side.BID else lv.price_lots > bid)
         ]
         self._rejected += len(new) - len(accepted)
-        for side in (Side.BID, Side.ASK):
-            levels = [lv for lv in accepted if lv.side is side]
-            if not levels:
-                continue
-            prices = np.array([lv.price_lots for lv in levels], dtype=np.int64)
-            shown = self._book.displayed(side, prices, index).tolist()
-            orders.extend(
-                _Order(side, lv.price_lots, lv.size_base_lots, queue, index)
-                for lv, queue in zip(levels, shown, strict=True)
+        displayed_at = self._book.displayed_at
+        orders.extend(
+            _Order(
+                lv.side,
+                lv.price_lots,
+                lv.size_base_lots,
+                displayed_at(lv.side, lv.price_lots, index),
+                index,
             )
+            for lv in accepted
+        )
         self._orders = orders
         self._changed()
 
