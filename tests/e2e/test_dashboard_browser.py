@@ -1,0 +1,273 @@
+"""The dashboard in real headless Chromium (Debian ``chromium`` driven by Playwright's Python API).
+
+A real uvicorn server on a free loopback port serves the API and the dashboard over a paper
+session: the simulated market on a ``SimClock`` paced 20x faster than the wall clock, the
+trading loop running on the server's event loop. The user logs in with credentials whose
+Argon2id hash is made here, sees the stats and the live chart update, pauses and resumes,
+runs two Simulation Lab scenarios (one answered at once, one as a 202 job the page polls) and
+sees their charts. Screenshots go to ``test-artifacts/`` (gitignored).
+
+No browser is downloaded: Playwright launches ``/usr/bin/chromium``; without it (or without
+the ``playwright`` package) the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+
+from bmvbot import bootstrap
+from bmvbot.api.app import create_app
+from bmvbot.api.context import ApiContext, BotHandle, api_context
+from bmvbot.api.observer import observe
+from bmvbot.api.routes import dashboard
+from bmvbot.core.types import NS_PER_S
+from bmvbot.services.simulation import run_simulation
+from bmvbot.settings import load_settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Response
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+USER = "operator"
+PASSWORD = "correct horse battery staple"  # noqa: S105 -- a test credential
+JWT_SECRET = "browser-test-secret-" + "x" * 32
+SPEED = 20.0
+TIMEOUT_MS = 30_000
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
+)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent (apt-get install -y chromium)"
+)
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server and the paper session it serves, on a background thread."""
+
+    url: str
+    context: ApiContext
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _context() -> tuple[ApiContext, bootstrap.TradingSession]:
+    settings = load_settings(None, env={})
+    session = bootstrap.paper_session(settings, scenario="random_walk", seed=7, speed=SPEED)
+    session, tap = observe(session, tip_lamports=settings.venue.tip_lamports)
+    bot = BotHandle(
+        service=session.service,
+        tap=tap,
+        clock=session.clock,
+        market=session.market,
+        market_key=f"sim:{settings.market.name}",
+        tick_interval_ns=NS_PER_S,
+    )
+    env = {
+        "BMVBOT_JWT_SECRET": JWT_SECRET,
+        "BMVBOT_DASHBOARD_USER": USER,
+        "BMVBOT_DASHBOARD_PASSWORD_HASH": PasswordHasher().hash(PASSWORD),
+    }
+    context = api_context(settings, env, bot=bot)
+    context.sse_interval_s = 0.25
+    # a small budget so that the second lab run below goes through the 202 job path
+    context.sync_simulation_budget_s = 0.5
+    return context, session
+
+
+async def _serve(
+    server: uvicorn.Server, sock: socket.socket, session: bootstrap.TradingSession
+) -> None:
+    stop = asyncio.Event()
+    trading = asyncio.create_task(
+        run_simulation(
+            session.service, session.clock, session.pacer, duration_ns=None, max_points=0,
+            stop=stop,
+        )
+    )  # fmt: skip
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        stop.set()
+        await trading
+        await session.service.shutdown()
+
+
+@pytest.fixture
+def running_server() -> Iterator[RunningServer]:
+    context, session = _context()
+    app = create_app(context)
+    if not any(getattr(route, "path", None) == "/" for route in app.routes):
+        app.include_router(dashboard.router)
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=lambda: asyncio.run(_serve(server, sock, session)), name="uvicorn", daemon=True
+    )
+    thread.start()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", context, server, thread)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture
+def page(running_server: RunningServer) -> Iterator[Page]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1000})
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def _number_attribute(page: Page, selector: str, name: str) -> int:
+    value = page.get_attribute(selector, name)
+    return int(value or 0)
+
+
+def test_dashboard_browser_login_live_updates_and_lab_charts(
+    running_server: RunningServer, page: Page
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(running_server.url + "/")
+
+    page.fill("#login-user", USER)
+    page.fill("#login-password", "wrong password")
+    page.click("#login-button")
+    sync_api.expect(page.locator("#login-error")).to_contain_text("invalid")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-button")
+
+    sync_api.expect(page.locator("#dashboard")).to_be_visible()
+    page.wait_for_function(
+        "() => Number(document.querySelector('#live-chart').dataset.points) >= 6"
+        " && Number(document.querySelector('#live-chart').dataset.levels) === 32"
+    )
+    first_clock = page.text_content("#clock")
+    first_points = _number_attribute(page, "#live-chart", "data-points")
+    page.wait_for_function(
+        f"() => Number(document.querySelector('#live-chart').dataset.points) > {first_points}"
+    )
+    second_clock = page.text_content("#clock")
+    pivot = page.text_content("#stat-pivot")
+    mid = page.text_content("#stat-mid")
+    page.wait_for_function("() => document.querySelectorAll('#wallets-body tr').length === 16")
+    page.wait_for_function("() => document.querySelectorAll('#rebalances-body tr').length >= 1")
+    page.screenshot(path=str(ARTIFACTS / "dashboard_live.png"), full_page=True)
+    page.check("#zoom-price")
+    page.locator("#live-chart").screenshot(path=str(ARTIFACTS / "dashboard_live_zoom.png"))
+
+    assert first_clock != second_clock
+    assert _number_attribute(page, "#live-chart", "data-points") > first_points
+    assert re.fullmatch(r"\d+\.\d+", pivot or "")
+    assert re.fullmatch(r"\d+\.\d+", mid or "")
+    assert int(page.text_content("#stat-rebalances") or "0") >= 1
+    assert errors == []
+
+
+def test_dashboard_browser_pause_resume_changes_trading_state(
+    running_server: RunningServer, page: Page
+) -> None:
+    _log_in(page, running_server.url)
+    badge = page.locator("#trading-state")
+    sync_api.expect(badge).to_have_text("running")
+
+    page.click("#pause-button")
+    sync_api.expect(badge).to_have_text("paused")
+    is_paused_after_pause = running_server.context.bot is not None and (
+        running_server.context.bot.service.is_paused
+    )
+    page.click("#resume-button")
+    sync_api.expect(badge).to_have_text("running")
+
+    assert is_paused_after_pause
+    assert running_server.context.bot is not None
+    assert not running_server.context.bot.service.is_paused
+
+
+def test_dashboard_browser_simulation_lab_draws_both_paths(
+    running_server: RunningServer, page: Page
+) -> None:
+    _log_in(page, running_server.url)
+    status = page.locator("#lab-status")
+
+    page.select_option("#lab-scenario", "flash_crash")
+    page.fill("#lab-steps", "60")
+    page.fill("#lab-seed", "3")
+    with page.expect_response(_simulation_post) as quick:
+        page.click("#lab-run")
+    sync_api.expect(status).to_contain_text("60 steps in")
+    quick_points = _number_attribute(page, "#lab-chart", "data-points")
+    page.fill("#lab-steps", "400")
+    with page.expect_response(_simulation_post) as job:
+        page.click("#lab-run")
+    sync_api.expect(status).to_contain_text("400 steps in", timeout=60_000)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays at the top of the shot
+    page.screenshot(path=str(ARTIFACTS / "dashboard_lab.png"), full_page=True)
+
+    assert quick.value.status == 200
+    assert job.value.status == 202
+    assert quick_points > 60
+    assert _number_attribute(page, "#lab-chart", "data-points") > 400
+    assert _number_attribute(page, "#lab-pnl-chart", "data-points") == 400
+    fills = page.text_content("[data-metric='fills']")
+    assert fills is not None
+    assert int(fills.replace(",", "")) > 0
+
+
+def _simulation_post(response: Response) -> bool:
+    request = response.request
+    return request.method == "POST" and request.url.endswith("/api/simulation")
+
+
+def _log_in(page: Page, url: str) -> None:
+    page.goto(url + "/")
+    page.fill("#login-user", USER)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-button")
+    sync_api.expect(page.locator("#dashboard")).to_be_visible()
+    page.wait_for_function(
+        "() => Number(document.querySelector('#live-chart').dataset.points) >= 2"
+    )
