@@ -21,7 +21,8 @@ from solders.transaction import VersionedTransaction
 
 from bmvbot.localnet.chain import LocalChain
 from bmvbot.localnet.transaction import RpcError, TransactionOutcome
-from bmvbot.openbook.spl import decode_mint, decode_token_account
+from bmvbot.openbook.ids import TOKEN_PROGRAM_ID
+from bmvbot.openbook.spl import TOKEN_ACCOUNT_SIZE, decode_mint, decode_token_account
 
 Json = Any
 Listener = Callable[[TransactionOutcome], None]
@@ -82,6 +83,28 @@ def _pubkey(value: object, what: str) -> Pubkey:
         raise RpcError(-32602, f"Invalid param: {what} is not a valid pubkey: {value!r}") from None
 
 
+def _matches(data: bytes, spec: Json) -> bool:
+    # getProgramAccounts filters: {"dataSize": n} or {"memcmp": {"offset", "bytes"[, "encoding"]}}
+    if not isinstance(spec, dict):
+        raise RpcError(-32602, f"Invalid params: unknown filter {spec!r}")
+    if "dataSize" in spec:
+        return len(data) == int(spec["dataSize"])
+    memcmp = spec.get("memcmp")
+    if not isinstance(memcmp, dict):
+        raise RpcError(-32602, f"Invalid params: unknown filter {spec!r}")
+    offset = int(memcmp.get("offset", 0))
+    text = str(memcmp.get("bytes", ""))
+    try:
+        wanted = (
+            base64.b64decode(text, validate=True)
+            if memcmp.get("encoding") == "base64"
+            else b58decode(text)
+        )
+    except (binascii.Error, ValueError):
+        raise RpcError(-32602, f"Invalid params: memcmp bytes {text!r}") from None
+    return data[offset : offset + len(wanted)] == wanted
+
+
 def _config(params: list[Json], index: int) -> dict[str, Json]:
     value = params[index] if len(params) > index else None
     return value if isinstance(value, dict) else {}
@@ -102,6 +125,8 @@ class SolanaRpc:
             "sendTransaction": self._send,
             "simulateTransaction": self._simulate,
             "getSignatureStatuses": self._statuses,
+            "getProgramAccounts": self._program_accounts,
+            "getTokenAccountsByOwner": self._token_accounts_by_owner,
             "requestAirdrop": self._airdrop,
             "getSlot": lambda _: self.chain.slot,
             "getBlockHeight": lambda _: self.chain.slot,
@@ -161,7 +186,7 @@ class SolanaRpc:
 
     def _token_balance(self, params: list[Json]) -> Json:
         account = self.chain.get(_pubkey(params[0], "token account"))
-        if account is None or len(account.data) != 165:
+        if account is None or len(account.data) != TOKEN_ACCOUNT_SIZE:
             raise RpcError(-32602, "Invalid param: not a Token account")
         token = decode_token_account(bytes(account.data))
         mint = self.chain.get(token.mint)
@@ -171,6 +196,39 @@ class SolanaRpc:
             "amount": str(token.amount), "decimals": decimals, "uiAmount": ui,
             "uiAmountString": f"{token.amount / 10**decimals:.{decimals}f}".rstrip("0").rstrip("."),
         })  # fmt: skip
+
+    def _program_accounts(self, params: list[Json]) -> Json:
+        config = _config(params, 1)
+        self._encoding(config)
+        filters = config.get("filters") or []
+        if not isinstance(filters, list):
+            raise RpcError(-32602, "Invalid params: filters must be an array")
+        matches = [
+            {"pubkey": str(key), "account": account_json(account)}
+            for key, account in self.chain.svm.get_program_accounts(_pubkey(params[0], "program"))
+            if account.lamports and all(_matches(bytes(account.data), f) for f in filters)
+        ]
+        return self.context(matches) if config.get("withContext") else matches
+
+    def _token_accounts_by_owner(self, params: list[Json]) -> Json:
+        owner = _pubkey(params[0], "owner")
+        selector = params[1] if len(params) > 1 and isinstance(params[1], dict) else {}
+        self._encoding(_config(params, 2))
+        mint = selector.get("mint")
+        program = selector.get("programId")
+        if (mint is None) == (program is None):
+            raise RpcError(-32602, "Invalid params: give exactly one of mint or programId")
+        if program is not None and _pubkey(program, "programId") != TOKEN_PROGRAM_ID:
+            return self.context([])
+        wanted_mint = None if mint is None else _pubkey(mint, "mint")
+        values = []
+        for key, account in self.chain.svm.get_program_accounts(TOKEN_PROGRAM_ID):
+            if not account.lamports or len(account.data) != TOKEN_ACCOUNT_SIZE:
+                continue
+            token = decode_token_account(bytes(account.data))
+            if token.owner == owner and wanted_mint in (None, token.mint):
+                values.append({"pubkey": str(key), "account": account_json(account)})
+        return self.context(values)
 
     def _rent(self, params: list[Json]) -> Json:
         return self.chain.rent(int(params[0]))

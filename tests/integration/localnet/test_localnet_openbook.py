@@ -18,6 +18,7 @@ from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
+from solders.rpc.responses import GetProgramAccountsResp
 from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
@@ -36,6 +37,7 @@ from bmvbot.openbook.args import (
     PlaceOrderType,
 )
 from bmvbot.openbook.bookside import decode_bookside
+from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, TOKEN_PROGRAM_ID
 from bmvbot.openbook.spl import decode_token_account
 
 ALT_PROGRAM = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
@@ -256,3 +258,42 @@ def test_localnet_program_file_that_is_no_elf_is_config_error(tmp_path: Path) ->
 
     with pytest.raises(ConfigError, match="ELF"):
         build_chain(path)
+
+
+def test_localnet_program_accounts_filter_finds_the_market() -> None:
+    chain, rpc, seeded = _seeded(wallets=1)
+    memcmp = {"offset": 0, "bytes": base64.b64encode(ACCOUNT_DISCRIMINATORS["Market"]).decode(),
+              "encoding": "base64"}  # fmt: skip
+
+    found = rpc.call("getProgramAccounts", [
+        str(chain.program_id),
+        {"encoding": "base64", "filters": [{"dataSize": 848}, {"memcmp": memcmp}]},
+    ])  # fmt: skip
+
+    parsed = GetProgramAccountsResp.from_json(
+        json.dumps({"jsonrpc": "2.0", "id": 0, "result": found})
+    )
+    assert isinstance(parsed, GetProgramAccountsResp)
+    assert [keyed.pubkey for keyed in parsed.value] == [seeded.keys.market]
+
+
+def test_localnet_token_accounts_by_owner_filters_by_mint() -> None:
+    _, rpc, seeded = _seeded(wallets=2)
+    wallet = seeded.wallets[0]
+
+    found = rpc.call("getTokenAccountsByOwner", [
+        str(wallet.keypair.pubkey()), {"mint": str(seeded.base_mint)}, {"encoding": "base64"},
+    ])  # fmt: skip
+    everything = rpc.call("getTokenAccountsByOwner", [
+        str(wallet.keypair.pubkey()), {"programId": str(TOKEN_PROGRAM_ID)},
+        {"encoding": "base64"},
+    ])  # fmt: skip
+
+    assert [entry["pubkey"] for entry in found["value"]] == [str(wallet.base_account)]
+    assert {entry["pubkey"] for entry in everything["value"]} == {
+        str(wallet.base_account),
+        str(wallet.quote_account),
+    }
+    balance = rpc.call("getTokenAccountBalance", [str(wallet.base_account)])
+    assert balance["value"]["amount"] == str(SeedParams().base_per_wallet_native)
+    assert balance["value"]["decimals"] == 9
