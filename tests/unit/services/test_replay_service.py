@@ -80,7 +80,7 @@ def _params(tmp_path: Path, text: str) -> StrategyParams:
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> CsvTapeSource:
-    path = generate_tape(tmp_path_factory.mktemp("tape") / "t.csv", 12_000, seed=11, depth=15)
+    path = generate_tape(tmp_path_factory.mktemp("tape") / "t.csv", 7_000, seed=11, depth=15)
     return CsvTapeSource.load(path, TICK, LOT)
 
 
