@@ -26,7 +26,7 @@ from bmvbot.core.types import (
     Side,
     WalletId,
 )
-from bmvbot.ports.venue import MarketSnapshot, OwnOrder, WalletBalance
+from bmvbot.ports.venue import MarketSnapshot, MarketTrade, OwnOrder, WalletBalance
 from bmvbot.services.state import WalletInventory
 
 
@@ -165,36 +165,72 @@ def swarm_base_lots(balances: Iterable[WalletBalance], market: MarketSpec) -> tu
 
 
 def skip_crossing_levels(
-    grid: Grid, external: L2Snapshot, market_price_lots: float | None, band_fraction: float
+    grid: Grid,
+    external: L2Snapshot,
+    market_price_lots: float | None,
+    band_fraction: float,
+    trade_range_lots: tuple[int, int] | None = None,
 ) -> tuple[Grid, int]:
     """Return ``grid`` without the levels that would cross or crowd the market, and how many.
 
-    A bid is kept only strictly below all of: the best external ask (a post-only bid at or
-    above it is not posted), ``market / (1 + band)`` (outside the proximity band) and
+    A bid is kept only strictly below the best external ask (a post-only bid at or above it
+    is not posted) and ``market / (1 + band)`` (outside the proximity band), and at most
     ``best external bid * (1 + band)`` (it improves the external bid by at most the band);
-    an ask only strictly above the mirror images: the best external bid,
-    ``market / (1 - band)`` and ``best external ask * (1 - band)``. A level inside the band
+    an ask only strictly above the best external bid and ``market / (1 - band)``, and at
+    least ``best external ask * (1 - band)``. ``trade_range_lots`` (lowest, highest price of
+    the latest trades) extends the band around the market: the quotes of a falling market
+    lag its trades, so bids also stay below ``lowest / (1 + band)`` and asks above
+    ``highest / (1 - band)``. A level inside the band
     would fire the proximity guard on the next tick; and when the market runs away from a
     slow pivot, or one side of the book is thin, the band is the margin that keeps a
     post-only order from crossing before it lands. ``band_fraction`` 0 keeps only the touch
     rules. An absent price sets no limit.
     """
     best_bid, best_ask = external.best_bid, external.best_ask
-    bid_limits = [] if best_ask is None else [float(best_ask)]
-    ask_limits = [] if best_bid is None else [float(best_bid)]
-    if best_bid is not None:
-        bid_limits.append(best_bid * (1.0 + band_fraction))
-    if best_ask is not None:
-        ask_limits.append(best_ask * (1.0 - band_fraction))
-    if market_price_lots is not None:
-        bid_limits.append(market_price_lots / (1.0 + band_fraction))
-        ask_limits.append(market_price_lots / (1.0 - band_fraction))
-    bid_limit = min(bid_limits, default=math.inf)
-    ask_limit = max(ask_limits, default=-math.inf)
-    bids = tuple(b for b in grid.bids if b.price_lots < bid_limit)
-    asks = tuple(a for a in grid.asks if a.price_lots > ask_limit)
+    bid_below = math.inf if best_ask is None else float(best_ask)
+    ask_above = -math.inf if best_bid is None else float(best_bid)
+    low, high = (market_price_lots, market_price_lots)
+    if trade_range_lots is not None:
+        low = trade_range_lots[0] if low is None else min(low, trade_range_lots[0])
+        high = trade_range_lots[1] if high is None else max(high, trade_range_lots[1])
+    if low is not None and high is not None:
+        bid_below = min(bid_below, low / (1.0 + band_fraction))
+        ask_above = max(ask_above, high / (1.0 - band_fraction))
+    # joining the external touch is fine, improving it by more than the band is not
+    bid_cap = math.inf if best_bid is None else best_bid * (1.0 + band_fraction)
+    ask_floor = -math.inf if best_ask is None else best_ask * (1.0 - band_fraction)
+    bids = tuple(b for b in grid.bids if bid_cap >= b.price_lots < bid_below)
+    asks = tuple(a for a in grid.asks if ask_floor <= a.price_lots > ask_above)
     skipped = len(grid.bids) - len(bids) + len(grid.asks) - len(asks)
     return (Grid(bids, asks), skipped) if skipped else (grid, 0)
+
+
+MARGIN_MOVE_MULTIPLE = 2.0
+"""The safety margin is this many times the market's move over the last tick."""
+
+
+def safety_margin_fraction(
+    previous_price_lots: float | None, price_lots: float | None, cap_fraction: float
+) -> float:
+    """Return how far new levels keep from the market: ``min(cap, 2 * |move| / previous)``.
+
+    ``move`` is the market price's change since the previous tick: a rebalance lands a slot
+    or two later, and the market may move about as far again meanwhile. A still market needs
+    no margin (levels may join the touch); a crash or pump reaches the cap (the proximity
+    band). Without two prices the margin is the cap.
+    """
+    if previous_price_lots is None or price_lots is None or previous_price_lots <= 0:
+        return cap_fraction
+    move = abs(price_lots - previous_price_lots) / previous_price_lots
+    return min(cap_fraction, MARGIN_MOVE_MULTIPLE * move)
+
+
+def trade_range(trades: Sequence[MarketTrade]) -> tuple[int, int] | None:
+    """Return the lowest and highest price of ``trades``, None without trades."""
+    if not trades:
+        return None
+    prices = [trade.price_lots for trade in trades]
+    return min(prices), max(prices)
 
 
 def inventory_of(snapshot: MarketSnapshot) -> tuple[WalletInventory, ...]:

@@ -41,9 +41,11 @@ from bmvbot.services.market_view import (
     MarketView,
     inventory_of,
     market_price_lots,
+    safety_margin_fraction,
     side_funds,
     skip_crossing_levels,
     swarm_base_lots,
+    trade_range,
 )
 from bmvbot.services.portfolio import Portfolio
 from bmvbot.services.reconciliation import OrderLedger, check_plan_uncrossed
@@ -172,6 +174,7 @@ class TradingService:
         self._last_pivot: float | None = None
         self._last_rebalance_ns: int | None = None
         self._last_trade_price: int | None = None
+        self._previous_price: float | None = None
         self._ledger = OrderLedger(params.market)
         self._needs_repair = False
         self._repair_streak = 0
@@ -304,6 +307,8 @@ class TradingService:
         view = view.with_market_price(price)
         if price is not None:
             self._portfolio.mark(round(price))
+        if self._view is not None:
+            self._previous_price = self._view.market_price_lots
         self._view = view
         return view
 
@@ -362,7 +367,12 @@ class TradingService:
         grid = self._builder(view).build(pivot_lots, view.snapshot.book, view.resting, funds)
         guards = self._params.guards
         band = guards.proximity_fraction if guards.is_proximity_enabled else 0.0
-        grid, skipped = skip_crossing_levels(grid, view.external, view.market_price_lots, band)
+        margin = safety_margin_fraction(self._previous_price, view.market_price_lots, band)
+        # a fast market's quotes lag its trades: keep clear of the latest trades too
+        trades = trade_range(view.snapshot.trades) if margin * 2 >= band > 0 else None
+        grid, skipped = skip_crossing_levels(
+            grid, view.external, view.market_price_lots, margin, trades
+        )
         self._counters.skipped_crossing_levels += skipped
         return grid
 
