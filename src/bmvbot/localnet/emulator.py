@@ -75,6 +75,10 @@ class OpenBookEmulator(AccountLifecycle):
             "consume_given_events": self._consume,
             "settle_funds": self._settle_funds,
             "sweep_fees": self._sweep_fees,
+            "set_market_expired": self._set_market_expired,
+            "prune_orders": self._prune_orders,
+            "settle_funds_expired": self._settle_funds,
+            "close_market": self._close_market,
         }
 
     def execute(self, data: bytes, metas: Sequence[AccountMeta], now_s: int) -> InstructionOutput:
@@ -198,6 +202,35 @@ class OpenBookEmulator(AccountLifecycle):
         market_id = self._market_for(call, book=False, heap=False)
         receiver = state.load_token(call.key("token_receiver_account"))
         state.exchange.sweep_fees(call.text("collect_fee_admin"), market_id, receiver)
+        return None
+
+    # -- market lifecycle --------------------------------------------------------------------
+
+    def _set_market_expired(self, call: InstructionCall) -> object:
+        market_id = self._market_for(call, book=False, heap=False)
+        call.state.exchange.set_market_expired(
+            call.text("close_market_admin"), market_id, call.now_s
+        )
+        return None
+
+    def _prune_orders(self, call: InstructionCall) -> object:
+        args = call.args
+        if not isinstance(args, ob_args.LimitArgs):
+            raise anchor_error(102, "InstructionDidNotDeserialize", "prune_orders arguments")
+        state = call.state
+        account = state.load_open_orders(call.key("open_orders_account"))
+        _require_account_market(account.market, self._market_for(call, heap=False))
+        state.exchange.prune_orders(
+            call.text("close_market_admin"), account.account_id, args.limit, call.now_s
+        )
+        return None
+
+    def _close_market(self, call: InstructionCall) -> object:
+        market_id = self._market_for(call)
+        call.state.exchange.close_market(call.text("close_market_admin"), market_id, call.now_s)
+        destination = call.key("sol_destination")
+        for name in ("market", "bids", "asks", "event_heap"):
+            self._close(call.key(name), destination)
         return None
 
     # -- orders ------------------------------------------------------------------------------

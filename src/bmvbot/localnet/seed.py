@@ -42,6 +42,8 @@ class SeedParams:
     quote_lot_size: int = 1
     maker_fee: int = 0
     taker_fee: int = 0
+    has_close_admin: bool = False
+    """Make the seeding admin the market's close admin (it can then expire and close it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,8 @@ class SeededMarket:
     base_mint: Pubkey
     quote_mint: Pubkey
     wallets: tuple[SeedWallet, ...]
+    admin: Keypair
+    """Payer of the market, its fee collector and (if asked) its close admin."""
 
 
 def _send(chain: LocalChain, instructions: list[Instruction], signers: list[Keypair]) -> None:
@@ -101,6 +105,7 @@ def seed_market(chain: LocalChain, params: SeedParams) -> SeededMarket:
         market=market.pubkey(), bids=bids.pubkey(), asks=asks.pubkey(), event_heap=heap.pubkey(),
         market_authority=authority, base_vault=pda.market_vault(market.pubkey(), mints[0]),
         quote_vault=pda.market_vault(market.pubkey(), mints[1]),
+        close_market_admin=admin.pubkey() if params.has_close_admin else None,
     )  # fmt: skip
     create = ix.create_market(
         keys, payer=admin.pubkey(), base_mint=mints[0], quote_mint=mints[1],
@@ -108,7 +113,7 @@ def seed_market(chain: LocalChain, params: SeedParams) -> SeededMarket:
     )  # fmt: skip
     _send(chain, [create], [admin, market])
     wallets = tuple(_wallet(chain, keys, mints, params) for _ in range(params.wallets))
-    return SeededMarket(keys, mints[0], mints[1], wallets)
+    return SeededMarket(keys, mints[0], mints[1], wallets, admin)
 
 
 def _wallet(

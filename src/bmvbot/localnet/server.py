@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -29,6 +30,7 @@ from bmvbot.localnet.rpc import Json, SolanaRpc, account_json
 from bmvbot.localnet.transaction import RpcError, TransactionOutcome
 
 LOOPBACK = "127.0.0.1"
+Dispatch = Callable[[str, Json], Json]
 _UNSUBSCRIBE = {
     "accountUnsubscribe": "account",
     "signatureUnsubscribe": "signature",
@@ -36,9 +38,9 @@ _UNSUBSCRIBE = {
 }
 
 
-def _envelope(request_id: Json, call: object, method: str, params: Json) -> Json:
+def _envelope(request_id: Json, call: Dispatch, method: str, params: Json) -> Json:
     try:
-        result = call(method, params)  # type: ignore[operator]  # a bound call(method, params)
+        result = call(method, params)
     except RpcError as e:
         error: Json = {"code": e.code, "message": e.message}
         if e.data is not None:
@@ -47,7 +49,7 @@ def _envelope(request_id: Json, call: object, method: str, params: Json) -> Json
     return {"jsonrpc": "2.0", "result": result, "id": request_id}
 
 
-async def _json_rpc(request: Request, call: object) -> JSONResponse:
+async def _json_rpc(request: Request, call: Dispatch) -> JSONResponse:
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
