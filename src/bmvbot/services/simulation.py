@@ -169,7 +169,7 @@ class SimulationSummary:
     """Summary metrics of one run (every amount an integer in native units or lots).
 
     Attributes:
-        duration_ns: simulated time covered.
+        duration_ns: clock time from the first tick to the last.
         ticks: ticks run.
         fills, bid_fills, ask_fills: swarm fills (bid = the swarm bought).
         pnl_quote_native: total PnL at the end (realized + unrealized - fees).
@@ -271,7 +271,7 @@ class _Tracker:
     # running metrics between ticks; a point is kept every `stride` ticks
     max_points: int | None
     stride: int = 1
-    start_ns: int | None = None
+    start_ns: int = 0
     previous: TradingState | None = None
     peak_pnl: int = 0
     max_drawdown: int = 0
@@ -281,8 +281,6 @@ class _Tracker:
     points: list[SimulationPoint] = field(default_factory=list)
 
     def add(self, state: TradingState) -> None:
-        if self.start_ns is None:
-            self.start_ns = state.ts_ns
         previous = self.previous
         if previous is not None:
             elapsed = max(0, state.ts_ns - previous.ts_ns)
@@ -307,10 +305,10 @@ class _Tracker:
                 self.stride *= 2
         self.seen += 1
 
-    def summary(self, state: TradingState) -> SimulationSummary:
+    def summary(self, state: TradingState, end_ns: int) -> SimulationSummary:
         pnl, execution = state.pnl, state.execution
         summary = SimulationSummary(
-            duration_ns=state.ts_ns - (self.start_ns or state.ts_ns),
+            duration_ns=end_ns - self.start_ns,
             ticks=execution.ticks,
             fills=pnl.fills,
             bid_fills=pnl.bid_fills,
@@ -355,7 +353,7 @@ async def run_simulation(
         raise ConfigError("a run needs a duration or a stop event", key="duration")
     if duration_ns is not None and duration_ns < 0:
         raise ConfigError(f"duration must be >= 0 s, was {duration_ns} ns", key="duration")
-    tracker = _Tracker(max_points)
+    tracker = _Tracker(max_points, start_ns=clock.now_ns())
     end_ns = None if duration_ns is None else clock.now_ns() + duration_ns
     while stop is None or not stop.is_set():
         await service.tick()
@@ -367,4 +365,5 @@ async def run_simulation(
             break
         await pacer.wait_tick()
     state = service.state
-    return SimulationResult(tuple(tracker.points), tracker.summary(state), state)
+    summary = tracker.summary(state, clock.now_ns())
+    return SimulationResult(tuple(tracker.points), summary, state)
