@@ -33,6 +33,7 @@ from bmvbot.core.types import (
 from bmvbot.ports.tape import DecimalStep, ReplayLatency
 from bmvbot.services.market_view import skip_crossing_levels
 from bmvbot.services.replay import (
+    SUMMARY_FIELDS,
     ReplayOptions,
     ReplayResult,
     TapeReplayService,
@@ -209,24 +210,7 @@ def test_replay_result_summary_fields_and_units() -> None:
 
     summary = result.summary(market, wall_s=0.5, peak_rss_mb=100.04)
 
-    assert list(summary) == [
-        "events",
-        "wall_s",
-        "events_per_s",
-        "fills",
-        "filled_qty",
-        "buy_qty",
-        "sell_qty",
-        "inventory",
-        "cash",
-        "fees",
-        "pnl",
-        "rebalances",
-        "orders_submitted",
-        "post_only_rejects",
-        "open_orders_end",
-        "peak_rss_mb",
-    ]
+    assert tuple(summary) == SUMMARY_FIELDS
     assert summary["filled_qty"] == 146.9
     assert summary["inventory"] == 100.0
     assert summary["cash"] == -100.0
