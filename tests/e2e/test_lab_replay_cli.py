@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from tests.tape_generator import generate_tape
 
+from bmvbot.services.replay import SUMMARY_FIELDS
+
 BMVBOT = str(Path(sys.executable).with_name("bmvbot"))
 FIELDS = [
     "events",
@@ -76,6 +78,7 @@ def test_lab_replay_cli_json_line_and_identical_rerun(tape: Path, tmp_path: Path
     assert len(lines) == 1
     result = json.loads(lines[0])
     assert list(result) == FIELDS
+    assert tuple(FIELDS) == SUMMARY_FIELDS
     assert result["events"] == 8_000
     assert result["fills"] > 0
     assert result["rebalances"] > 0

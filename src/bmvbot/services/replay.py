@@ -78,6 +78,25 @@ PIVOT_PROBES_TICKS = (1.0, 0.2, 0.04, 0.008, 0.0016, 0.0003)
 """Distances tried on each side of the pivot for a range with an unchanged grid, widest first."""
 TOP_PROBES_TICKS = (8, 2, 0)
 """Half-widths tried for a best bid/ask box with an unchanged target, widest first."""
+SUMMARY_FIELDS = (
+    "events",
+    "wall_s",
+    "events_per_s",
+    "fills",
+    "filled_qty",
+    "buy_qty",
+    "sell_qty",
+    "inventory",
+    "cash",
+    "fees",
+    "pnl",
+    "rebalances",
+    "orders_submitted",
+    "post_only_rejects",
+    "open_orders_end",
+    "peak_rss_mb",
+)
+"""The output fields of a replay, in tape v1's order."""
 _TAPE_TRADE = TradeId("tape", FILL_ID_EVENT_SEQ)
 _IDLE = ReplayWatch()
 
