@@ -376,12 +376,15 @@ def run_localnet(
     seed_wallets: int,
     keypair_dir: Path,
     report: Callable[[list[str]], None],
+    slot_interval_s: float = 0.4,
+    jito_requests_per_s: float | None = None,
 ) -> None:
     """Run ``bmvbot localnet`` until interrupted: RPC, WebSocket and block engine on loopback.
 
     ``ports`` are (rpc, ws, jito). With ``seed_wallets`` > 0 a market and that many funded
     wallets are created first; their key pairs go to a 0600 file under ``keypair_dir`` and
-    ``report`` receives the addresses and a config snippet (never a secret).
+    ``report`` receives the addresses and a config snippet (never a secret). A slot passes
+    every ``slot_interval_s``; ``jito_requests_per_s`` rate-limits the block engine (HTTP 429).
 
     Raises:
         ConfigError: a non-loopback host, a wallet count out of range or an unreadable program.
@@ -393,6 +396,7 @@ def run_localnet(
 
     options = LocalnetOptions(
         host=host, ports=ports, openbook_so=openbook_so, seed_wallets=seed_wallets,
-        keypair_dir=keypair_dir,
+        keypair_dir=keypair_dir, slot_interval_s=slot_interval_s,
+        jito_requests_per_s=jito_requests_per_s,
     )  # fmt: skip
     asyncio.run(run(options, report))

@@ -34,6 +34,8 @@ def _localnet(args: argparse.Namespace) -> int:
             seed_wallets=wallets,
             keypair_dir=args.data_dir / "localnet",
             report=_report,
+            slot_interval_s=args.slot_ms / 1000,
+            jito_requests_per_s=args.jito_rate_limit,
         )
     except KeyboardInterrupt:
         print("localnet stopped")
@@ -59,6 +61,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--wallets", type=int, default=DEFAULT_SEED_WALLETS, help="swarm wallets to seed (4)"
+    )
+    parser.add_argument(
+        "--slot-ms", type=int, default=400, help="milliseconds per slot (default 400)"
+    )
+    parser.add_argument(
+        "--jito-rate-limit",
+        type=float,
+        default=None,
+        help="block-engine requests per second per client before HTTP 429 (default: no limit)",
     )
     parser.add_argument(
         "--data-dir", type=Path, default=_data_dir(), help="where the swarm key file is written"

@@ -3,10 +3,14 @@
 ``BlockEngine.call`` answers sendBundle, getBundleStatuses, getInflightBundleStatuses,
 getTipAccounts and sendTransaction (fact sheet 1.2-1.5) and validates bundles like the block
 engine (1.9): 1-5 fully signed transactions of at most 1,232 bytes, no duplicates, a static
-write lock on one of the 8 tip accounts, known blockhashes, nothing already processed. A valid
+write lock on one of the 8 tip accounts, the ``jitodontfront`` rule (static keys), known
+blockhashes, nothing already processed. ``sendTransaction`` with ``bundle_only`` (the
+``?bundleOnly=true`` query) is a one-transaction bundle whose id the server puts in the
+``x-bundle-id`` header. A valid
 bundle runs at once, in order; if any transaction fails every account is restored (fees
 included) and the bundle is ``Failed``, otherwise ``Landed`` in the current slot. The bundle id
-is the hex SHA-256 of the comma-joined first signatures. No rate limit is applied.
+is the hex SHA-256 of the comma-joined first signatures. The 1 request/s limit is applied by
+the HTTP layer when asked for (``server.jito_app``).
 """
 
 from __future__ import annotations
@@ -65,6 +69,31 @@ def _static_write_locks(tx: VersionedTransaction) -> set[Pubkey]:
     return locks
 
 
+DONT_FRONT_PREFIX = "jitodontfront"
+
+
+def _signers(tx: VersionedTransaction) -> set[Pubkey]:
+    message = legacy_or_v0(tx)
+    return set(list(message.account_keys)[: message.header.num_required_signatures])
+
+
+def _check_dont_front(transactions: list[VersionedTransaction]) -> None:
+    # a transaction naming a jitodontfront key must sit at the front, in one contiguous run
+    # whose transactions each share a signer with the first (fact sheet 1.6)
+    marked = [
+        any(str(key).startswith(DONT_FRONT_PREFIX) for key in legacy_or_v0(tx).account_keys)
+        for tx in transactions
+    ]
+    run = 0
+    while run < len(marked) and marked[run]:
+        run += 1
+    first = _signers(transactions[0])
+    if any(marked[run:]) or any(not _signers(tx) & first for tx in transactions[1:run]):
+        raise RpcError(
+            -32602, "bundle violates jitodontfront: protected transactions must come first"
+        )
+
+
 class BlockEngine:
     """Jito JSON-RPC methods; bundles execute on the shared ``SolanaRpc``'s chain."""
 
@@ -99,6 +128,20 @@ class BlockEngine:
             return self.rpc.call("sendTransaction", [params[0], {**config, "skipPreflight": True}])
         raise RpcError(-32601, "Method not found")
 
+    def send_bundle_only(self, params: Json) -> tuple[str, str]:
+        """Run ``sendTransaction?bundleOnly=true``: a one-transaction bundle.
+
+        Returns:
+            The transaction signature and the bundle id.
+
+        Raises:
+            RpcError: as ``send_bundle``.
+        """
+        params = params if isinstance(params, list) and params else [None]
+        config = params[1] if len(params) > 1 and isinstance(params[1], dict) else {}
+        transactions = self._decode([[params[0]], config])
+        return str(transactions[0].signatures[0]), self.send_bundle([[params[0]], config])
+
     def _decode(self, params: list[Json]) -> list[VersionedTransaction]:
         if not params or not isinstance(params[0], list):
             raise RpcError(-32602, "Invalid params: expected an array of transactions")
@@ -128,6 +171,7 @@ class BlockEngine:
                 -32602,
                 "Bundles must write lock at least one tip account to be eligible for the auction.",
             )
+        _check_dont_front(transactions)
         for tx in transactions:
             problem = self.chain.precheck(tx)
             if problem == "AlreadyProcessed":

@@ -32,6 +32,8 @@ class LocalnetOptions:
     openbook_so: Path | None
     seed_wallets: int
     keypair_dir: Path
+    slot_interval_s: float = 0.4
+    jito_requests_per_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.host not in _LOOPBACK_HOSTS:
@@ -39,6 +41,16 @@ class LocalnetOptions:
                 f"host must be a loopback address ({', '.join(_LOOPBACK_HOSTS)}), was "
                 f"{self.host!r}",
                 key="host",
+            )
+        if not 0.01 <= self.slot_interval_s <= 60:
+            raise ConfigError(
+                f"slot interval must be 10 ms .. 60 s, was {self.slot_interval_s} s",
+                key="slot_ms",
+            )
+        if self.jito_requests_per_s is not None and self.jito_requests_per_s <= 0:
+            raise ConfigError(
+                f"jito rate limit must be > 0 requests/s, was {self.jito_requests_per_s}",
+                key="jito_rate_limit",
             )
         if not 0 <= self.seed_wallets <= MAX_SEED_WALLETS:
             raise ConfigError(
@@ -143,4 +155,7 @@ async def run(options: LocalnetOptions, report: Callable[[list[str]], None]) -> 
         path = write_keypairs(seeded, options.keypair_dir)
         lines += describe(seeded, path, options.ports, params)
     report(lines)
-    await serve(SolanaRpc(chain), ServerPorts(rpc, ws, jito), host=options.host)
+    await serve(
+        SolanaRpc(chain), ServerPorts(rpc, ws, jito), host=options.host,
+        slot_interval_s=options.slot_interval_s, jito_requests_per_s=options.jito_requests_per_s,
+    )  # fmt: skip

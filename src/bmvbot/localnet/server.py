@@ -76,10 +76,62 @@ def rpc_app(rpc: SolanaRpc) -> Starlette:
     return Starlette(routes=[Route("/", endpoint, methods=["POST"])])
 
 
-def jito_app(engine: BlockEngine) -> Starlette:
-    """Return the block-engine HTTP application (bundle and transaction paths)."""
+RATE_LIMITED = {
+    "jsonrpc": "2.0",
+    "error": {"code": -32097, "message": "Network congested. Endpoint is globally rate limited.",
+              "data": None},
+    "id": None,
+}  # fmt: skip
+"""The block engine's answer (HTTP 429) to a client over its request rate."""
+
+
+class _RateLimiter:
+    """At most ``max_requests_per_s`` requests per second per client address (None: no limit)."""
+
+    def __init__(self, max_requests_per_s: float | None) -> None:
+        self.min_gap_s = 1 / max_requests_per_s if max_requests_per_s else 0.0
+        self.last_request: dict[str, float] = {}
+
+    def is_limited(self, request: Request) -> bool:
+        if not self.min_gap_s:
+            return False
+        client = request.client.host if request.client else ""
+        now = asyncio.get_running_loop().time()
+        previous = self.last_request.get(client)
+        if previous is not None and now - previous < self.min_gap_s:
+            return True
+        self.last_request[client] = now
+        return False
+
+
+async def _bundle_only(request: Request, engine: BlockEngine) -> JSONResponse:
+    # sendTransaction?bundleOnly=true: the signature in the body, the bundle id in a header
+    try:
+        body = json.loads(await request.body())
+        signature, bundle = engine.send_bundle_only(body.get("params"))
+    except RpcError as e:
+        error = {"code": e.code, "message": e.message}
+        return JSONResponse({"jsonrpc": "2.0", "error": error, "id": None})
+    except (ValueError, AttributeError):
+        error = {"code": -32700, "message": "Parse error"}
+        return JSONResponse({"jsonrpc": "2.0", "error": error, "id": None})
+    answer = {"jsonrpc": "2.0", "result": signature, "id": body.get("id")}
+    return JSONResponse(answer, headers={"x-bundle-id": bundle})
+
+
+def jito_app(engine: BlockEngine, max_requests_per_s: float | None = None) -> Starlette:
+    """Return the block-engine HTTP application (bundle and transaction paths).
+
+    ``max_requests_per_s`` (e.g. 1, the block engine's default) answers HTTP 429 with the
+    block engine's -32097 body to a client that asks faster; None applies no limit.
+    """
+    limiter = _RateLimiter(max_requests_per_s)
 
     async def endpoint(request: Request) -> JSONResponse:
+        if limiter.is_limited(request):
+            return JSONResponse(RATE_LIMITED, status_code=429)
+        if request.query_params.get("bundleOnly") == "true":
+            return await _bundle_only(request, engine)
         return await _json_rpc(request, engine.call)
 
     paths = ("/api/v1/bundles", "/api/v1/transactions", "/api/v1/getBundleStatuses",
@@ -261,6 +313,7 @@ async def serve(
     slot_interval_s: float | None = 0.4,
     started: asyncio.Event | None = None,
     stop: asyncio.Event | None = None,
+    jito_requests_per_s: float | None = None,
 ) -> None:
     """Run the RPC, WebSocket and block-engine servers until ``stop`` is set or cancelled.
 
@@ -273,7 +326,7 @@ async def serve(
         uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                       lifespan="off", ws="websockets-sansio"))
         for app, port in ((rpc_app(rpc), ports.rpc), (ws_app(subscriptions), ports.ws),
-                          (jito_app(engine), ports.jito))
+                          (jito_app(engine, jito_requests_per_s), ports.jito))
     ]  # fmt: skip
     ticker = asyncio.create_task(
         advance_slots(rpc, slot_interval_s, round(1 / slot_interval_s))

@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 import websockets
 from solders.hash import Hash
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
@@ -33,9 +34,9 @@ from tests.integration.localnet.localnet_golden_replay import (
 )
 
 from bmvbot.localnet.chain import LocalChain, TransactionOutcome
-from bmvbot.localnet.jito import TIP_ACCOUNTS
+from bmvbot.localnet.jito import TIP_ACCOUNTS, BlockEngine, bundle_id
 from bmvbot.localnet.rpc import SolanaRpc
-from bmvbot.localnet.server import ServerPorts, serve
+from bmvbot.localnet.server import ServerPorts, jito_app, serve
 
 
 def _free_port() -> int:
@@ -301,3 +302,62 @@ async def test_localnet_signature_and_logs_subscriptions_notify(net: Net) -> Non
     assert methods["signatureNotification"]["value"] == {"err": None}
     assert methods["logsNotification"]["value"]["signature"] == signature
     assert methods["logsNotification"]["value"]["logs"]
+
+
+@pytest.mark.asyncio
+async def test_localnet_bundle_only_transaction_returns_bundle_id_header(net: Net) -> None:
+    payer = Keypair()
+    net.chain.airdrop(payer.pubkey(), 3_000_000_000)
+    tip = _transfer(net.chain, payer, TIP_ACCOUNTS[3], 10_000)
+    url = f"http://127.0.0.1:{net.ports.jito}/api/v1/transactions?bundleOnly=true"
+    body = {"jsonrpc": "2.0", "id": 3, "method": "sendTransaction",
+            "params": [tip, {"encoding": "base64"}]}  # fmt: skip
+
+    response = await net.http.post(url, json=body)
+
+    signature = VersionedTransaction.from_bytes(base64.b64decode(tip)).signatures[0]
+    assert response.json()["result"] == str(signature)
+    assert response.headers["x-bundle-id"] == bundle_id(
+        [VersionedTransaction.from_bytes(base64.b64decode(tip))]
+    )
+    statuses = await net.jito("getBundleStatuses", [[response.headers["x-bundle-id"]]])
+    assert statuses["result"]["value"][0]["transactions"] == [str(signature)]
+
+
+@pytest.mark.asyncio
+async def test_localnet_jito_rate_limit_answers_429() -> None:
+    chain = LocalChain()
+    app = jito_app(BlockEngine(SolanaRpc(chain)), max_requests_per_s=0.01)
+    transport = httpx.ASGITransport(app=app)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "getTipAccounts", "params": []}
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        first = await client.post("/api/v1/bundles", json=body)
+        second = await client.post("/api/v1/bundles", json=body)
+
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert second.json()["error"]["code"] == -32097
+
+
+@pytest.mark.asyncio
+async def test_localnet_dont_front_transaction_after_another_is_refused(net: Net) -> None:
+    payer = Keypair()
+    net.chain.airdrop(payer.pubkey(), 3_000_000_000)
+    plain = transfer(
+        TransferParams(from_pubkey=payer.pubkey(), to_pubkey=Keypair().pubkey(), lamports=10**9)
+    )
+    marker = Pubkey.from_string("jitodontfront111111111111111111111111111111")
+    protected_ix = Instruction(
+        plain.program_id, plain.data, [*plain.accounts, AccountMeta(marker, False, False)]
+    )
+    message = MessageV0.try_compile(
+        payer.pubkey(), [protected_ix], [], net.chain.latest_blockhash()[0]
+    )
+    protected = base64.b64encode(bytes(VersionedTransaction(message, [payer]))).decode()
+    tip = _transfer(net.chain, payer, TIP_ACCOUNTS[4], 10_000)
+
+    refused = await net.jito("sendBundle", [[tip, protected], {"encoding": "base64"}])
+    accepted = await net.jito("sendBundle", [[protected, tip], {"encoding": "base64"}])
+
+    assert "jitodontfront" in refused["error"]["message"]
+    assert isinstance(accepted["result"], str)
