@@ -38,6 +38,11 @@ def _quote(market: MarketSpec, quote_native: int) -> str:
     return f"{market.quote_to_ui(quote_native):+.6f}"
 
 
+def _short(wallet: str) -> str:
+    # a base58 public key is 32-44 characters: its ends tell the wallets apart
+    return wallet if len(wallet) <= 16 else f"{wallet[:6]}…{wallet[-4:]}"
+
+
 def _counts(pairs: tuple[tuple[str, int], ...]) -> str:
     return " ".join(f"{key}={value}" for key, value in pairs) or "-"
 
@@ -73,7 +78,7 @@ def _order_cells(order: OwnOrder | None, market: MarketSpec, *, is_bid: bool = F
     if order is None:
         return ["", "", ""]
     cells = [
-        str(order.wallet)[:12],
+        _short(order.wallet),
         f"{market.size_to_ui(order.size_base_lots):.3f}",
         _price(market, order.price_lots),
     ]
@@ -86,7 +91,7 @@ def _wallet_table(state: TradingState, market: MarketSpec) -> Table:
         table.add_column(name, justify="right")
     for wallet in state.wallets:
         table.add_row(
-            str(wallet.wallet)[:12],
+            _short(wallet.wallet),
             f"{market.size_to_ui(wallet.base_native // market.base_lot_size):.3f}",
             f"{market.quote_to_ui(wallet.quote_native):.4f}",
             f"{wallet.lamports / 1e9:.4f}",
