@@ -20,7 +20,7 @@ from tests.factories import Trading, lp_scenario, trading
 from bmvbot import bootstrap
 from bmvbot.ports.venue import MarketSnapshot
 from bmvbot.services.simulation import SimulationResult, run_simulation
-from bmvbot.services.trading import TickDecision
+from bmvbot.services.state import TickDecision
 from bmvbot.settings import load_settings
 
 LOOP_DURATION_S = 600
@@ -62,7 +62,9 @@ def _loop() -> tuple[SimulationResult, int]:
 
 
 def test_bench_trading_full_loop_market_events_per_second(benchmark: BenchmarkFixture) -> None:
-    result, events = benchmark.pedantic(_loop, rounds=3, iterations=1)
+    result, events = benchmark.pedantic(  # type: ignore[no-untyped-call]  # untyped upstream
+        _loop, rounds=3, iterations=1
+    )
 
     assert result.summary.ticks == LOOP_DURATION_S + 1
     assert result.summary.fills > 0

@@ -3,6 +3,7 @@
 ``TradingState`` is one picture of the running service: market (mid, spread, pivot), the
 resting grid with its wallets, inventory per wallet, profit and loss from fills and marks, and
 the execution counters (rebalances per reason, bundles, tips, fees, dropped orders).
+``TickDecision`` and ``TickOutcome`` say what one tick decided and did.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bmvbot.core.swarm import ReplacementPlan
 from bmvbot.core.types import Grid, Side, WalletId
-from bmvbot.ports.venue import OwnOrder
+from bmvbot.ports.venue import ExecutionReport, OwnOrder
 
 Counts = tuple[tuple[str, int], ...]
 """A frozen count per key (reason, guard), sorted by key."""
@@ -205,3 +207,48 @@ class TradingState:
         """Return True when orders rest on exactly one side."""
         sides = {order.side for order in self.orders}
         return len(sides) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class TickOutcome:
+    """What one tick did.
+
+    Attributes:
+        ts_ns: the snapshot's time (the clock's when no snapshot was taken).
+        reason: the decision's reason (``none``, a guard, ``repair``, ``paused``, ...).
+        detail: one line with the figures behind it.
+        report: the venue's report when a plan was executed, else None.
+    """
+
+    ts_ns: int
+    reason: str
+    detail: str
+    report: ExecutionReport | None = None
+
+    @property
+    def has_executed(self) -> bool:
+        """Return True when the tick sent a plan to the venue."""
+        return self.report is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TickDecision:
+    """What one snapshot leads to (``TradingService.decide``).
+
+    Attributes:
+        ts_ns: the snapshot's time.
+        reason: a guard, ``repair``, ``none``, ``paused`` or ``no_pivot``.
+        detail: one line with the figures behind it.
+        pivot_price_lots: the pivot in ticks; None when there is none (or paused).
+        target: the target grid; None when none was built.
+        plan: the steps to send; None when nothing is to be sent.
+        unplaced_levels: target levels no wallet could fund or hold.
+    """
+
+    ts_ns: int
+    reason: str
+    detail: str
+    pivot_price_lots: float | None = None
+    target: Grid | None = None
+    plan: ReplacementPlan | None = None
+    unplaced_levels: int = 0

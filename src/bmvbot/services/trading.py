@@ -10,9 +10,7 @@ lives in ``bmvbot.core``; this module only coordinates and counts.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from bmvbot.core.config import StrategyParams
@@ -36,6 +34,7 @@ from bmvbot.core.treasury import bid_throttle_factor, throttle_grid_params
 from bmvbot.core.types import Grid, Lamports, WalletId
 from bmvbot.ports.clock import Clock
 from bmvbot.ports.venue import ExecutionReport, LandingStatus, MarketSnapshot, MarketTrade, Venue
+from bmvbot.services.counters import ExecutionCounters
 from bmvbot.services.journal import TradingJournal
 from bmvbot.services.market_view import (
     MarketView,
@@ -49,7 +48,7 @@ from bmvbot.services.market_view import (
 )
 from bmvbot.services.portfolio import Portfolio
 from bmvbot.services.reconciliation import OrderLedger, check_plan_uncrossed
-from bmvbot.services.state import ExecutionStats, TradingState, freeze_counts
+from bmvbot.services.state import ExecutionStats, TickDecision, TickOutcome, TradingState
 
 _log = logging.getLogger("bmvbot.trading")
 
@@ -59,73 +58,10 @@ DEFAULT_MAX_REPAIR_ATTEMPTS = 3
 """Consecutive repairs that bypass the cool-down before the guards take over again."""
 
 
-@dataclass(frozen=True, slots=True)
-class TickOutcome:
-    """What one tick did.
-
-    Attributes:
-        ts_ns: the snapshot's time (the clock's when no snapshot was taken).
-        reason: the decision's reason (``none``, a guard, ``repair``, ``paused``, ...).
-        detail: one line with the figures behind it.
-        report: the venue's report when a plan was executed, else None.
-    """
-
-    ts_ns: int
-    reason: str
-    detail: str
-    report: ExecutionReport | None = None
-
-    @property
-    def has_executed(self) -> bool:
-        """Return True when the tick sent a plan to the venue."""
-        return self.report is not None
-
-
-@dataclass(frozen=True, slots=True)
-class TickDecision:
-    """What one snapshot leads to (``TradingService.decide``).
-
-    Attributes:
-        ts_ns: the snapshot's time.
-        reason: a guard, ``repair``, ``none``, ``paused`` or ``no_pivot``.
-        detail: one line with the figures behind it.
-        pivot_price_lots: the pivot in ticks; None when there is none (or paused).
-        target: the target grid; None when none was built.
-        plan: the steps to send; None when nothing is to be sent.
-        unplaced_levels: target levels no wallet could fund or hold.
-    """
-
-    ts_ns: int
-    reason: str
-    detail: str
-    pivot_price_lots: float | None = None
-    target: Grid | None = None
-    plan: ReplacementPlan | None = None
-    unplaced_levels: int = 0
-
-
 class _Verdict(NamedTuple):
     reason: str
     should_rebalance: bool
     detail: str
-
-
-@dataclass(slots=True)
-class _Counters:
-    ticks: int = 0
-    rebalances: int = 0
-    bundles_sent: int = 0
-    bundles_landed: int = 0
-    transactions: int = 0
-    partial_rebalances: int = 0
-    failed_rebalances: int = 0
-    mismatches: int = 0
-    tips_lamports: int = 0
-    fees_lamports: int = 0
-    dropped_orders: int = 0
-    skipped_crossing_levels: int = 0
-    unplaced_levels: int = 0
-    venue_errors: int = 0
 
 
 class TradingService:
@@ -165,10 +101,7 @@ class TradingService:
         self._pivot = PivotEngine(params.pivot)
         self._builders: dict[int, GridBuilder] = {}
         self._portfolio = Portfolio(params.market)
-        self._counters = _Counters()
-        self._by_reason: Counter[str] = Counter()
-        self._guard_triggers: Counter[str] = Counter()
-        self._holds: Counter[str] = Counter()
+        self._counters = ExecutionCounters()
         self._wallets: tuple[WalletId, ...] | None = None
         self._is_paused = False
         self._last_pivot: float | None = None
@@ -388,9 +321,9 @@ class TradingService:
         guards = self._params.guards
         decision = decide_rebalance(observation, guards)
         if decision.reason is not RebalanceReason.NONE:
-            self._guard_triggers[decision.reason.value] += 1
+            self._counters.guard_triggers[decision.reason.value] += 1
         if decision.held_by is not None:
-            self._holds[decision.held_by.value] += 1
+            self._counters.holds[decision.held_by.value] += 1
         if self._needs_repair:
             # a partly landed rebalance is repaired at once (no cool-down), unless the
             # resting grid already equals the target
@@ -409,7 +342,7 @@ class TradingService:
         pivot_lots = decision.pivot_price_lots
         self._counters.rebalances += 1
         self._counters.unplaced_levels += decision.unplaced_levels
-        self._by_reason[reason] += 1
+        self._counters.by_reason[reason] += 1
         self._repair_streak = self._repair_streak + 1 if reason == REPAIR_REASON else 0
         self._needs_repair = False
         if not plan.steps:
@@ -465,17 +398,7 @@ class TradingService:
         self._observe(snapshot, landed)
 
     def _account(self, report: ExecutionReport) -> None:
-        counters = self._counters
-        counters.bundles_sent += len(report.bundle_ids)
-        counters.bundles_landed += _landed_bundles(report, self._tip)
-        counters.transactions += report.transactions
-        counters.tips_lamports += report.tips_lamports
-        counters.fees_lamports += report.fees_lamports
-        counters.dropped_orders += report.dropped_orders
-        if report.status is LandingStatus.PARTIAL:
-            counters.partial_rebalances += 1
-        elif report.status is LandingStatus.FAILED:
-            counters.failed_rebalances += 1
+        self._counters.add_report(report, self._tip)
         if report.status is not LandingStatus.LANDED:
             self._needs_repair = True
         if report.dropped_orders:
@@ -512,32 +435,7 @@ class TradingService:
     @property
     def execution(self) -> ExecutionStats:
         """Return the decision and execution counters so far."""
-        c = self._counters
-        return ExecutionStats(
-            ticks=c.ticks,
-            rebalances=c.rebalances,
-            rebalances_by_reason=freeze_counts(self._by_reason),
-            guard_triggers=freeze_counts(self._guard_triggers),
-            holds_by_reason=freeze_counts(self._holds),
-            bundles_sent=c.bundles_sent,
-            bundles_landed=c.bundles_landed,
-            transactions=c.transactions,
-            partial_rebalances=c.partial_rebalances,
-            failed_rebalances=c.failed_rebalances,
-            mismatches=c.mismatches,
-            tips_lamports=c.tips_lamports,
-            fees_lamports=c.fees_lamports,
-            dropped_orders=c.dropped_orders,
-            orders_placed=self._ledger.placed,
-            orders_cancelled=self._ledger.cancelled,
-            orders_filled=self._ledger.filled,
-            orders_unfunded=self._ledger.unfunded,
-            orders_lost=self._ledger.lost,
-            orders_adopted=self._ledger.adopted,
-            skipped_crossing_levels=c.skipped_crossing_levels,
-            unplaced_levels=c.unplaced_levels,
-            venue_errors=c.venue_errors,
-        )
+        return self._counters.stats(self._ledger)
 
     @property
     def state(self) -> TradingState:
@@ -563,12 +461,3 @@ class TradingService:
             last_rebalance_ns=self._last_rebalance_ns,
             needs_repair=self._needs_repair,
         )
-
-
-def _landed_bundles(report: ExecutionReport, tip_lamports: int) -> int:
-    # tips are paid by landed bundles only, one tip each: the tips tell how many landed
-    if report.status is LandingStatus.LANDED:
-        return len(report.bundle_ids)
-    if report.status is LandingStatus.FAILED or tip_lamports <= 0:
-        return 0
-    return min(len(report.bundle_ids), report.tips_lamports // tip_lamports)
