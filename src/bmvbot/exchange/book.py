@@ -116,13 +116,19 @@ class BookSide:
 
     def insert(self, order: RestingOrder) -> None:
         """Add ``order`` behind the orders already resting at its price."""
-        self._level(order.price_lots).append(order)
-        self.by_id[order.order_id] = order
+        price = order.price_lots
+        level = self.levels.get(price)
+        if level is None:
+            level = self.levels[price] = deque()
+            bisect.insort(self.prices, price)
+        level.append(order)
+        by_id = self.by_id
+        by_id[order.order_id] = order
         if self.tree is not None:
             self.tree.insert(order)
         if order.time_in_force:
             self.expiring[order.order_id] = order
-        used = self.nodes_in_use
+        used = 2 * len(by_id) - 1  # nodes_in_use
         if used > self.bump_index:
             self.bump_index = used
         if self.journal is not None:
@@ -131,7 +137,8 @@ class BookSide:
     def remove(self, order: RestingOrder) -> None:
         """Take ``order`` off the book."""
         price = order.price_lots
-        level = self.levels[price]
+        levels = self.levels
+        level = levels[price]
         if level[0] is order:
             level.popleft()
             index = 0
@@ -139,13 +146,21 @@ class BookSide:
             index = level.index(order)
             del level[index]
         if not level:
-            del self.levels[price]
-            del self.prices[bisect.bisect_left(self.prices, price)]
-        del self.by_id[order.order_id]
+            del levels[price]
+            prices = self.prices
+            # the best level empties most often: asks at the front, bids at the back
+            if prices[-1] == price:
+                prices.pop()
+            elif prices[0] == price:
+                del prices[0]
+            else:
+                del prices[bisect.bisect_left(prices, price)]
+        order_id = order.order_id
+        del self.by_id[order_id]
         if order.time_in_force:
-            del self.expiring[order.order_id]
+            del self.expiring[order_id]
         if self.tree is not None:
-            self.tree.remove(order.order_id)
+            self.tree.remove(order_id)
         if self.journal is not None:
             self.journal.append((_REMOVE, order, index))
 

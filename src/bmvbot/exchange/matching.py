@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import FEES_SCALE, Side
 from bmvbot.exchange.accounting import apply_out_event, execute_maker, position_log
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error, runtime_error
 from bmvbot.exchange.events import MAX_NUM_EVENTS, FillEvent, OutEvent
 from bmvbot.exchange.fees import (
     maker_fees_ceil,
-    maker_rebate_floor,
     subtract_taker_fees,
     taker_fees_ceil,
 )
@@ -82,10 +81,14 @@ def _push(market: Market, event: FillEvent | OutEvent) -> None:
         ) from None
 
 
-class _Matcher:
-    """State of one ``new_order`` call (the locals of the Rust function)."""
+class _Taker:
+    """Who places one ``new_order`` call, and where the Out events it causes go.
 
-    __slots__ = ("fills", "inline_fills", "market", "owner", "remaining", "taker")
+    An order that rests without matching needs only this (to drop an expired order or evict the
+    worst one when posting); a matching order uses the :class:`_Matcher` below.
+    """
+
+    __slots__ = ("market", "owner", "remaining", "taker")
 
     def __init__(
         self,
@@ -98,8 +101,6 @@ class _Matcher:
         self.taker = taker
         self.owner = owner
         self.remaining = remaining
-        self.inline_fills = 0
-        self.fills: list[FillEvent] = []
 
     def process_out(self, out: OutEvent) -> None:
         taker = self.taker
@@ -111,6 +112,30 @@ class _Matcher:
             apply_out_event(self.market, account, out)
         else:
             _push(self.market, out)
+
+    def drop_expired(self, order: RestingOrder, now_s: int) -> None:
+        heap = self.market.event_heap
+        out = OutEvent(
+            order.side, order.owner_slot, now_s, heap.seq_num, order.owner, order.quantity
+        )
+        self.process_out(out)
+
+
+class _Matcher(_Taker):
+    """State of one matching ``new_order`` call (the locals of the Rust function)."""
+
+    __slots__ = ("fills", "inline_fills")
+
+    def __init__(
+        self,
+        market: Market,
+        taker: OpenOrdersAccount | None,
+        owner: str,
+        remaining: Mapping[str, OpenOrdersAccount],
+    ) -> None:
+        super().__init__(market, taker, owner, remaining)
+        self.inline_fills = 0
+        self.fills: list[FillEvent] = []
 
     def process_fill(self, fill: FillEvent) -> None:
         self.fills.append(fill)
@@ -143,38 +168,6 @@ class _Matcher:
         if heap.count == MAX_NUM_EVENTS:
             _push(market, fill)  # raises
         heap.push_back(fill)
-
-    def drop_expired(self, order: RestingOrder, now_s: int) -> None:
-        heap = self.market.event_heap
-        out = OutEvent(
-            order.side, order.owner_slot, now_s, heap.seq_num, order.owner, order.quantity
-        )
-        self.process_out(out)
-
-
-class _Outs:
-    """A matcher's ``taker``, ``owner`` and ``drop_expired`` for an order that did not match.
-
-    Posting needs them only to drop an expired order or evict the worst one (rare), so the
-    full ``_Matcher`` is built then.
-    """
-
-    __slots__ = ("market", "owner", "remaining", "taker")
-
-    def __init__(
-        self,
-        market: Market,
-        taker: OpenOrdersAccount | None,
-        owner: str,
-        remaining: Mapping[str, OpenOrdersAccount],
-    ) -> None:
-        self.market = market
-        self.taker = taker
-        self.owner = owner
-        self.remaining = remaining
-
-    def drop_expired(self, order: RestingOrder, now_s: int) -> None:
-        _Matcher(self.market, self.taker, self.owner, self.remaining).drop_expired(order, now_s)
 
 
 def _effective_price(market: Market, order: NewOrder, now_s: int) -> int:
@@ -249,12 +242,14 @@ def new_order(
     if budget > 0 and maker_fee > 0:
         budget -= maker_fees_ceil(budget, maker_fee)
     # Rust integer division truncates toward zero; the v1.7 budget may go negative
-    book_quantity = min(remaining_base, budget // price if budget >= 0 else -(-budget // price))
+    book_quantity = budget // price if budget >= 0 else -(-budget // price)
+    if remaining_base < book_quantity:
+        book_quantity = remaining_base
     posted = 0
     maker_fees = 0
     if may_post and book_quantity > 0 and order_type in _RESTING_TYPES:
         maker_fees = _post(
-            market, order, matcher or _Outs(market, taker, owner, remaining), order_id, seq,
+            market, order, matcher or _Taker(market, taker, owner, remaining), order_id, seq,
             price, book_quantity, now_s,
         )  # fmt: skip
         posted = book_quantity
@@ -313,8 +308,10 @@ def _walk(
     is_post_only = order.order_type in _POST_ONLY_TYPES
     taker = matcher.taker
     owner = matcher.owner
+    fill = matcher.fill
     quote_lot_size = market.quote_lot_size
-    maker_fee = market.maker_fee
+    # maker_rebate_floor(quote native, maker_fee), inline: the rebate rate is -maker_fee or 0
+    rebate_rate = -market.maker_fee if market.maker_fee <= 0 else 0
     decremented = 0
     rebates = 0
     dropped = 0
@@ -337,7 +334,8 @@ def _walk(
         if is_post_only or limit == 0 or remaining_quote < best_price:
             may_post = False
             break
-        match_base = min(remaining_base, best.quantity, remaining_quote // best_price)
+        quantity = best.quantity
+        match_base = min(remaining_base, quantity, remaining_quote // best_price)
         match_quote = match_base * best_price
         if taker is not None and owner == best.owner:
             if _is_provide_cancelled(market, order, taker, best):
@@ -345,15 +343,14 @@ def _walk(
                 continue
             decremented += match_quote
         else:
-            rebates += maker_rebate_floor(match_quote * quote_lot_size, maker_fee)
+            rebates += match_quote * quote_lot_size * rebate_rate // FEES_SCALE
         remaining_base -= match_base
         remaining_quote -= match_quote
-        left = best.quantity - match_base
-        if left:
-            changes.append((best, left))
+        if quantity != match_base:
+            changes.append((best, quantity - match_base))
         else:
             deletes.append(best)
-        matcher.fill(order, best, match_base, now_s)
+        fill(order, best, match_base, now_s)
         limit -= 1
     _apply_matches(opposing, changes, deletes)
     return remaining_base, remaining_quote, decremented, rebates, may_post
@@ -436,7 +433,7 @@ def _account_taker(
 def _post(
     market: Market,
     order: NewOrder,
-    matcher: _Matcher | _Outs,
+    matcher: _Taker,
     order_id: int,
     seq: int,
     price: int,
@@ -487,7 +484,7 @@ def _post(
     return maker_fees
 
 
-def _evict_worst(book: BookSide, matcher: _Matcher | _Outs, price: int, now_s: int) -> None:
+def _evict_worst(book: BookSide, matcher: _Taker, price: int, now_s: int) -> None:
     # the program removes the worst order first and only then refuses a price not better
     worst = book.worst_order()
     if worst is None:

@@ -137,25 +137,7 @@ class PlacementInstructions(ExchangeState):
         heap = market.event_heap
         events_before = heap.count
         result = new_order(market, order, account, account.account_id, now_s, limit, _NO_ACCOUNTS)
-        if is_bid:
-            needed = (
-                result.total_quote_taken_native
-                + result.posted_quote_native
-                + result.taker_fees_native
-                + result.maker_fees_native
-            )
-            from_free = min(needed, account.quote_free_native)
-            account.quote_free_native -= from_free
-            deposit = needed - from_free
-            market.quote_deposit_total += deposit
-            vault_id = market.accounts.quote_vault
-        else:
-            needed = result.total_base_taken_native + result.posted_base_native
-            from_free = min(needed, account.base_free_native)
-            account.base_free_native -= from_free
-            deposit = needed - from_free
-            market.base_deposit_total += deposit
-            vault_id = market.accounts.base_vault
+        deposit, vault_id = _book_deposit(market, account, result, is_bid)
         if heap.count > events_before:
             account.penalty_heap_count += 1
         if deposit:
@@ -203,25 +185,7 @@ class PlacementInstructions(ExchangeState):
         heap = market.event_heap
         events_before = heap.count
         result = new_order(market, order, account, account.account_id, now_s, limit, remaining)
-        if order.side is Side.BID:
-            needed = (
-                result.total_quote_taken_native
-                + result.posted_quote_native
-                + result.taker_fees_native
-                + result.maker_fees_native
-            )
-            from_free = min(needed, account.quote_free_native)
-            account.quote_free_native -= from_free
-            deposit = needed - from_free
-            market.quote_deposit_total += deposit
-            vault = market.accounts.quote_vault
-        else:
-            needed = result.total_base_taken_native + result.posted_base_native
-            from_free = min(needed, account.base_free_native)
-            account.base_free_native -= from_free
-            deposit = needed - from_free
-            market.base_deposit_total += deposit
-            vault = market.accounts.base_vault
+        deposit, vault = _book_deposit(market, account, result, order.side is Side.BID)
         if heap.count > events_before:
             account.penalty_heap_count += 1
         self.ledger.transfer(user_token_account, vault, deposit, signer)
@@ -539,6 +503,36 @@ def _require_open_orders_admin(market: Market, open_orders_admin: str | None) ->
             f"market {market.market_id} needs open_orders_admin "
             f"{market.params.open_orders_admin}, was {open_orders_admin}",
         )
+
+
+def _book_deposit(
+    market: Market, account: OpenOrdersAccount, result: OrderResult, is_bid: bool
+) -> tuple[int, str]:
+    """Take what the order needs from the free balance; return the deposit and its vault.
+
+    A bid needs the quote taken and posted plus its taker and maker fees, an ask the base taken
+    and posted. The rest (the deposit) comes from the user's token account into the vault.
+    """
+    if is_bid:
+        needed = (
+            result.total_quote_taken_native
+            + result.posted_quote_native
+            + result.taker_fees_native
+            + result.maker_fees_native
+        )
+        free = account.quote_free_native
+        from_free = needed if needed < free else free
+        account.quote_free_native -= from_free
+        deposit = needed - from_free
+        market.quote_deposit_total += deposit
+        return deposit, market.accounts.quote_vault
+    needed = result.total_base_taken_native + result.posted_base_native
+    free = account.base_free_native
+    from_free = needed if needed < free else free
+    account.base_free_native -= from_free
+    deposit = needed - from_free
+    market.base_deposit_total += deposit
+    return deposit, market.accounts.base_vault
 
 
 def _cannot_fail_once_started(
