@@ -100,6 +100,8 @@ class TapeBook:
         following[:-1] = np.where(is_first[1:], count, self._events[1:])
         self.best_bid = self._best(BID, following, NO_BID)
         self.best_ask = -self._best(ASK, following, -NO_ASK)
+        # only the lookups' arrays stay (memory: a 5-million-row tape keeps ~1 GB in all)
+        del self._keys, self._events, following
         self.market_price = self._market_price()
         is_trade, side, price = columns.is_trade, columns.side, columns.price_lots
         self.bid_threat = np.minimum(
