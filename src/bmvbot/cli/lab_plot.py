@@ -3,20 +3,22 @@
 Three panels over simulated time: the market price with the pivot and the swarm's grid band
 (outermost bid to outermost ask, the innermost levels as lines); the swarm's base and quote
 inventory; the total PnL. Prices and amounts are shown in UI units of the market. A bare
-``Figure`` renders with Agg, without pyplot or a display.
+``Figure`` renders with Agg, without pyplot or a display. matplotlib is imported on first use
+(``bmvbot.cli`` imports every command module at start-up).
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bmvbot.core.errors import ConfigError
 from bmvbot.core.types import NS_PER_S, MarketSpec
 from bmvbot.services.simulation import SimulationPoint, SimulationResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _DPI = 100
 
@@ -42,6 +44,9 @@ def plot_result(result: SimulationResult, market: MarketSpec, path: Path, *, tit
         raise ConfigError("the run kept no sample to plot", key="plot")
     start_ns = points[0].ts_ns
     seconds = [(point.ts_ns - start_ns) / NS_PER_S for point in points]
+    # imported here: every bmvbot.cli module loads at start-up, matplotlib takes a second
+    from matplotlib.figure import Figure
+
     # a bare Figure draws with Agg on savefig: no pyplot, no display, no global state
     figure = Figure(figsize=(11, 8), dpi=_DPI, layout="constrained")
     price_axes, inventory_axes, pnl_axes = figure.subplots(

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bmvbot import bootstrap
+from bmvbot.cli.lab_plot import plot_result
 from bmvbot.core.errors import ConfigError
 from bmvbot.core.types import NS_PER_S, MarketSpec
 from bmvbot.logsetup import configure_logging
@@ -131,9 +132,6 @@ def _run(args: argparse.Namespace) -> int:
     wall_s = time.perf_counter() - started
     market = settings.market.to_spec()
     if args.plot is not None:
-        # imported here: matplotlib is slow to import and only --plot needs it
-        from bmvbot.cli.lab_plot import plot_result
-
         title = f"{args.scenario}, seed {args.seed}, {args.steps} steps ({settings.market.name})"
         plot_result(result, market, args.plot, title=title)
     values = metrics(result.summary, market)
