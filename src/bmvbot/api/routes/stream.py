@@ -62,7 +62,7 @@ def _rebalance(event: RebalanceEvent) -> str:
 async def events(
     context: ApiContext, bot: BotHandle, request: Request, after_seq: int
 ) -> AsyncIterator[str]:
-    """Yield events until ``sse_max_events`` were sent or the client left.
+    """Yield events until ``sse_max_events`` (heartbeats included) were sent or the client left.
 
     A ``stats`` event whenever the bot ticked since the last poll, every new ``fill`` and
     ``rebalance`` (numbered: reconnect with ``Last-Event-ID`` to resume), and a ``: ping``
@@ -89,6 +89,7 @@ async def events(
             quiet += 1
             if quiet >= HEARTBEAT_POLLS:
                 quiet = 0
+                sent += 1  # heartbeats count: an idle stream ends too
                 yield ": ping\n\n"
         if sent < context.sse_max_events:
             await asyncio.sleep(context.sse_interval_s)
