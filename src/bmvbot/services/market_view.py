@@ -42,22 +42,6 @@ def sorted_orders(orders: Iterable[OwnOrder]) -> tuple[OwnOrder, ...]:
     return (*bids, *asks)
 
 
-def resting_by_wallet(orders: Iterable[OwnOrder]) -> dict[WalletId, list[Level]]:
-    """Return each wallet's resting orders as levels (wallets without orders left out)."""
-    resting: dict[WalletId, list[Level]] = {}
-    for order in orders:
-        resting.setdefault(order.wallet, []).append(order.level)
-    return resting
-
-
-def grid_of(orders: Sequence[OwnOrder]) -> Grid:
-    """Return sorted orders (see ``sorted_orders``) as a grid."""
-    return Grid(
-        tuple(o.level for o in orders if o.side is Side.BID),
-        tuple(o.level for o in orders if o.side is Side.ASK),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class MarketView:
     """A snapshot and what the loop derives from it once.

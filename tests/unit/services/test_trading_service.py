@@ -21,7 +21,7 @@ from bmvbot.adapters.sim.scenarios import PriceShock, scenario
 from bmvbot.adapters.sim.venue import SwarmFunding
 from bmvbot.core.errors import ConfigError
 from bmvbot.core.types import Rounding, Side
-from bmvbot.ports.venue import LandingStatus, MarketSnapshot
+from bmvbot.ports.venue import LandingStatus, MarketSnapshot, OwnOrder
 
 
 async def _snapshot(setup: Trading) -> MarketSnapshot:
@@ -346,3 +346,41 @@ def test_trading_state_before_first_tick_is_empty() -> None:
     assert state.orders == ()
     assert state.pivot_price_lots is None
     assert state.spread_lots is None
+
+
+@pytest.mark.asyncio
+async def test_trading_entropy_with_the_same_rotation_sends_nothing() -> None:
+    setup = trading(lp_scenario())
+    await setup.service.tick()
+    setup.advance_s(3840)  # 64 rotations: every segment is back on its wallet
+
+    outcome = await setup.service.tick()
+
+    assert outcome.reason == "entropy"
+    assert outcome.report is None
+    state = setup.service.state
+    assert dict(state.execution.rebalances_by_reason) == {"initial": 1, "entropy": 1}
+    assert state.last_rebalance_ns == state.ts_ns
+
+
+@pytest.mark.asyncio
+async def test_trading_target_control_throttles_the_bids() -> None:
+    base = seeded_params(SimClock().now_ns())
+    # the swarm holds 16 x 1000 base: with an emission of 17,000 the headroom is ~6 %
+    emission = base.market.size_to_lots(17_000.0)
+    target = dataclasses.replace(base.target, total_emission_base_lots=emission)
+    throttled = trading("quiet", params=dataclasses.replace(base, target=target))
+    full = trading("quiet")
+
+    await throttled.service.tick()
+    await full.service.tick()
+
+    def bid_depth(orders: tuple[OwnOrder, ...]) -> int:
+        return sum(o.size_base_lots for o in orders if o.side is Side.BID)
+
+    throttled_orders = (await _snapshot(throttled)).orders
+    full_orders = (await _snapshot(full)).orders
+    assert 0 < bid_depth(throttled_orders) < bid_depth(full_orders) // 2
+    assert [o for o in throttled_orders if o.side is Side.ASK] == [
+        o for o in full_orders if o.side is Side.ASK
+    ]
