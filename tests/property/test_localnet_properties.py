@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from solders.instruction import Instruction
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
+from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from bmvbot.core.types import Side
-from bmvbot.localnet.chain import LocalChain
+from bmvbot.localnet.chain import LocalChain, RpcError, legacy_or_v0
 from bmvbot.localnet.seed import SeededMarket, SeedParams, SeedWallet, seed_market
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.args import PlaceOrderArgs, PlaceOrderType
@@ -129,3 +130,68 @@ def test_localnet_random_order_flow_keeps_book_positions_and_tokens_consistent(
         assert [position.bids_base_lots, position.asks_base_lots] == resting[
             wallet.open_orders_account
         ]
+
+
+_FUZZ_CHAIN = LocalChain()
+_FUZZ_MARKET = seed_market(_FUZZ_CHAIN, SeedParams(wallets=2))
+
+
+def _fuzz_transactions() -> list[bytes]:
+    keys = _FUZZ_MARKET.keys
+    maker, taker = _FUZZ_MARKET.wallets
+    instructions = [
+        _instruction(_FUZZ_MARKET, ("order", 0, Side.ASK, 100, 2, PlaceOrderType.POST_ONLY), 1),
+        ix.place_order(
+            keys,
+            signer=taker.keypair.pubkey(),
+            open_orders_account=taker.open_orders_account,
+            user_token_account=taker.quote_account,
+            args=PlaceOrderArgs(Side.BID, 100, 3, 300, 2, PlaceOrderType.LIMIT),
+            remaining_accounts=[maker.open_orders_account],
+        ),
+        _instruction(_FUZZ_MARKET, ("crank", 0), 3),
+    ]
+    out = []
+    for instruction, wallet in zip(instructions, (maker, taker, maker), strict=True):
+        message = MessageV0.try_compile(
+            wallet.keypair.pubkey(), [instruction], [], _FUZZ_CHAIN.latest_blockhash()[0]
+        )
+        out.append(bytes(VersionedTransaction(message, [wallet.keypair])))
+    return out
+
+
+_FUZZ_TRANSACTIONS = _fuzz_transactions()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(range(len(_FUZZ_TRANSACTIONS))),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4),
+)
+def test_localnet_mutated_openbook_transaction_is_refused_or_runs_all_or_nothing(
+    which: int, edits: list[tuple[int, int]]
+) -> None:
+    raw = bytearray(_FUZZ_TRANSACTIONS[which])
+    for position, value in edits:
+        raw[65 + position % (len(raw) - 65)] = value  # keep the signature area intact
+    refused_code: int | None = None
+    try:
+        tx = _FUZZ_CHAIN.parse(bytes(raw), verify_signatures=False)
+    except RpcError as e:
+        refused_code = e.code
+    if refused_code is not None:
+        assert refused_code in (-32602, -32015)
+        return
+    unique = VersionedTransaction.populate(
+        tx.message, [Signature.new_unique() for _ in tx.signatures]
+    )
+    try:
+        keys = _FUZZ_CHAIN.resolve_keys(legacy_or_v0(unique))
+    except RpcError:
+        keys = list(unique.message.account_keys)
+    before = _FUZZ_CHAIN.snapshot(keys)
+
+    outcome = _FUZZ_CHAIN.execute(unique, commit=False)
+
+    assert _FUZZ_CHAIN.snapshot(before) == before
+    assert outcome.is_ok or outcome.err is not None

@@ -33,7 +33,7 @@ from solders.litesvm import LiteSVM
 from solders.message import Message, MessageV0, MessageV1
 from solders.pubkey import Pubkey
 from solders.signature import Signature
-from solders.transaction import VersionedTransaction
+from solders.transaction import SanitizeError, VersionedTransaction
 from solders.transaction_metadata import TransactionMetadata
 
 from bmvbot.core.errors import CodecError
@@ -162,7 +162,7 @@ class LocalChain:
         try:
             tx = VersionedTransaction.from_bytes(raw)
             tx.sanitize()
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, SanitizeError) as e:
             raise RpcError(
                 -32602, f"failed to deserialize solana_transaction::versioned::"
                 f"VersionedTransaction: {e}",

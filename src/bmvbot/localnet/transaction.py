@@ -60,7 +60,8 @@ def error_json(err: object) -> object:
     """Return a solders transaction error as the RPC renders it (JSON), else its text."""
     to_json = getattr(err, "to_json", None)
     if to_json is None:
-        return str(err)
+        # fieldless errors are enum members: "TransactionErrorFieldless.AccountInUse"
+        return str(err).rpartition(".")[2]
     return json.loads(to_json())
 
 
