@@ -20,6 +20,8 @@ from bmvbot.localnet.seed import SeededMarket, SeedParams, seed_market
 from bmvbot.localnet.server import ServerPorts, serve
 
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_SBF_MACHINES = (247, 263)
+"""ELF ``e_machine`` of Solana programs: EM_BPF (247) and EM_SBF (263)."""
 MAX_SEED_WALLETS = 256
 
 
@@ -74,9 +76,11 @@ def build_chain(openbook_so: Path | None) -> LocalChain:
             f"openbook-so must be a readable program file, was {str(openbook_so)!r}: {e.strerror}",
             key="openbook_so",
         ) from None
-    if program[:4] != b"\x7fELF":
+    machine = int.from_bytes(program[18:20], "little")
+    if program[:4] != b"\x7fELF" or machine not in _SBF_MACHINES:
         raise ConfigError(
-            f"openbook-so must be an SBF program (an ELF file), {str(openbook_so)!r} is not",
+            f"openbook-so must be an SBF program (an ELF file for BPF/SBF), "
+            f"{str(openbook_so)!r} is not",
             key="openbook_so",
         )
     return LocalChain(openbook_so=program)

@@ -297,3 +297,32 @@ def test_localnet_token_accounts_by_owner_filters_by_mint() -> None:
     balance = rpc.call("getTokenAccountBalance", [str(wallet.base_account)])
     assert balance["value"]["amount"] == str(SeedParams().base_per_wallet_native)
     assert balance["value"]["decimals"] == 9
+
+
+def test_localnet_native_elf_is_no_program_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "native.so"
+    path.write_bytes(b"\x7fELF" + bytes(14) + (62).to_bytes(2, "little") + bytes(40))  # x86-64
+
+    with pytest.raises(ConfigError, match="SBF"):
+        build_chain(path)
+
+
+def test_localnet_program_binary_runs_in_litesvm_instead_of_the_emulator(tmp_path: Path) -> None:
+    # stand-in binary: the SPL Memo program LiteSVM ships, loaded at the OpenBook program id
+    memo = LocalChain().get(Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"))
+    assert memo is not None
+    path = tmp_path / "program.so"
+    path.write_bytes(bytes(memo.data))
+    chain = build_chain(path)
+    signer = Keypair()
+    chain.airdrop(signer.pubkey(), 10**9)
+    call = Instruction(chain.program_id, b"hello from the binary",
+                       [AccountMeta(signer.pubkey(), True, False)])  # fmt: skip
+    message = MessageV0.try_compile(signer.pubkey(), [call], [], chain.latest_blockhash()[0])
+
+    outcome = chain.execute(VersionedTransaction(message, [signer]), commit=True)
+
+    assert chain.emulator is None
+    assert outcome.is_ok, outcome.err
+    assert any("hello from the binary" in line for line in outcome.logs)
+    assert outcome.units_consumed > 0
