@@ -81,14 +81,10 @@ def _push(market: Market, event: FillEvent | OutEvent) -> None:
         ) from None
 
 
-class _Taker:
-    """Who places one ``new_order`` call, and where the Out events it causes go.
+class _Matcher:
+    """State of one ``new_order`` call (the locals of the Rust function)."""
 
-    An order that rests without matching needs only this (to drop an expired order or evict the
-    worst one when posting); a matching order uses the :class:`_Matcher` below.
-    """
-
-    __slots__ = ("market", "owner", "remaining", "taker")
+    __slots__ = ("fills", "inline_fills", "market", "owner", "remaining", "taker")
 
     def __init__(
         self,
@@ -101,6 +97,8 @@ class _Taker:
         self.taker = taker
         self.owner = owner
         self.remaining = remaining
+        self.inline_fills = 0
+        self.fills: list[FillEvent] = []
 
     def process_out(self, out: OutEvent) -> None:
         taker = self.taker
@@ -119,23 +117,6 @@ class _Taker:
             order.side, order.owner_slot, now_s, heap.seq_num, order.owner, order.quantity
         )
         self.process_out(out)
-
-
-class _Matcher(_Taker):
-    """State of one matching ``new_order`` call (the locals of the Rust function)."""
-
-    __slots__ = ("fills", "inline_fills")
-
-    def __init__(
-        self,
-        market: Market,
-        taker: OpenOrdersAccount | None,
-        owner: str,
-        remaining: Mapping[str, OpenOrdersAccount],
-    ) -> None:
-        super().__init__(market, taker, owner, remaining)
-        self.inline_fills = 0
-        self.fills: list[FillEvent] = []
 
     def process_fill(self, fill: FillEvent) -> None:
         self.fills.append(fill)
@@ -249,7 +230,7 @@ def new_order(
     maker_fees = 0
     if may_post and book_quantity > 0 and order_type in _RESTING_TYPES:
         maker_fees = _post(
-            market, order, matcher or _Taker(market, taker, owner, remaining), order_id, seq,
+            market, order, matcher or _Matcher(market, taker, owner, remaining), order_id, seq,
             price, book_quantity, now_s,
         )  # fmt: skip
         posted = book_quantity
@@ -433,7 +414,7 @@ def _account_taker(
 def _post(
     market: Market,
     order: NewOrder,
-    matcher: _Taker,
+    matcher: _Matcher,
     order_id: int,
     seq: int,
     price: int,
@@ -484,7 +465,7 @@ def _post(
     return maker_fees
 
 
-def _evict_worst(book: BookSide, matcher: _Taker, price: int, now_s: int) -> None:
+def _evict_worst(book: BookSide, matcher: _Matcher, price: int, now_s: int) -> None:
     # the program removes the worst order first and only then refuses a price not better
     worst = book.worst_order()
     if worst is None:

@@ -42,6 +42,7 @@ from bmvbot.exchange.state import Checkpoint, ExchangeState
 
 _NO_ACCOUNTS: Mapping[str, OpenOrdersAccount] = MappingProxyType({})
 _BID = Side.BID
+_U128_MAX = (1 << 128) - 1
 _ABORT = SelfTradeBehavior.ABORT_TRANSACTION
 _RESTING_TYPES = frozenset(t for t in PlaceOrderType if t.can_rest)
 _MOST_OUT_EVENTS = DROP_EXPIRED_ORDER_LIMIT + 2
@@ -430,12 +431,22 @@ class PlacementInstructions(ExchangeState):
         Raises:
             ExchangeError: 6034, 6011 (id 0), 6038 (not in the account), 6025 (not on the book).
         """
-        require_wire_range("order_id", order_id, (0, (1 << 128) - 1))
-        account, market = self._trading_account(signer, account_id)
+        if not 0 <= order_id <= _U128_MAX:
+            require_wire_range("order_id", order_id, (0, _U128_MAX))  # raises
+        account = self.open_orders.get(account_id)
+        if account is None or (signer != account.owner and signer != account.delegate):
+            account, market = self._trading_account(signer, account_id)  # raises
+        market = self.markets[account.market]
         if order_id <= 0:
             raise openbook_error(
                 OpenBookErrorCode.INVALID_INPUT_ORDER_ID, f"order_id must be > 0, was {order_id}"
             )
+        # an order on the book names its slot: no search of the 24 slots then (ids are unique)
+        order = market.bids.by_id.get(order_id) or market.asks.by_id.get(order_id)
+        if order is not None and order.owner == account_id:
+            entry = account.slots[order.owner_slot]
+            if entry is not None and entry.order_id == order_id and entry.side is order.side:
+                return cancel_resting(market, account, order)
         slot = account.find_slot_by_order_id(order_id)
         if slot is None:
             raise openbook_error(

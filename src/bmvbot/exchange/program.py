@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from bmvbot.exchange.accounting import apply_out_event, cancel_all, execute_maker
 from bmvbot.exchange.errors import (
@@ -475,8 +476,8 @@ class Exchange(PlacementInstructions):
         require_wire_range("limit", limit, U64)
         market = self.market(market_id)
         self._require_consume_admin(market, signer)
-        slots = [slot for slot, _ in market.event_heap][: min(limit, MAX_EVENTS_CONSUME)]
-        return self._consume(market, slots, remaining_accounts)
+        first = islice(market.event_heap, min(limit, MAX_EVENTS_CONSUME))
+        return self._consume(market, [slot for slot, _ in first], remaining_accounts)
 
     def consume_given_events(
         self,
@@ -521,14 +522,16 @@ class Exchange(PlacementInstructions):
     def _consume(
         self, market: Market, slots: Sequence[int], remaining_accounts: Sequence[str]
     ) -> ConsumeResult:
-        accounts = self._remaining(remaining_accounts)
+        open_orders = self.open_orders
         heap = market.event_heap
         processed: list[FillEvent | OutEvent] = []
         for slot in slots:
             event = heap.at_slot(slot)
             if event is None:
                 continue
-            owner = accounts.get(event.maker if isinstance(event, FillEvent) else event.owner)
+            owner_id = event.maker if isinstance(event, FillEvent) else event.owner
+            # an event is processed only when its account was passed along (and exists)
+            owner = open_orders.get(owner_id) if owner_id in remaining_accounts else None
             if owner is None:
                 continue
             if isinstance(event, FillEvent):
