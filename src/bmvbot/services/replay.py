@@ -74,7 +74,7 @@ BAND_MARGIN = 1e-9
 """Relative widening of the guard band: a float rounding can only wake the strategy early."""
 PIVOT_MARGIN = 1e-12
 """Relative narrowing of a pivot range, against the rounding of the VWAP the market watches."""
-PIVOT_PROBES_TICKS = (1.0, 0.2, 0.04, 0.008, 0.0016, 0.0003)
+PIVOT_PROBES_TICKS = (0.5, 0.02, 0.0005)
 """Distances tried on each side of the pivot for a range with an unchanged grid, widest first."""
 TOP_PROBES_TICKS = (8, 2, 0)
 """Half-widths tried for a best bid/ask box with an unchanged target, widest first."""
