@@ -116,7 +116,11 @@ class OpenBookEmulator(AccountLifecycle):
         for model in state.exchange.markets.values():
             for log in model.drain_logs():
                 event = _codec_event(log)
-                if event is not None:
+                if isinstance(event, ob_events.MarketMetaDataLog):
+                    # emit_cpi!: a self-invocation through the event authority, not a log line
+                    program = str(self.program_id)
+                    output.logs += [f"Program {program} invoke [2]", f"Program {program} success"]
+                elif event is not None:
                     output.logs.append(ob_events.program_data_log(event))
         if name in _RETURNING:
             value = list(returned) if isinstance(returned, tuple) else returned

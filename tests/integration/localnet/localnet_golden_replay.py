@@ -6,8 +6,9 @@ actors' seeds and executed by ``LocalChain`` (in process, or through a ``submit`
 goes over HTTP). After each step the outcome and every recorded account are compared: the decoded
 summary of Market, BookSide, EventHeap, OpenOrdersAccount and OpenOrdersIndexer accounts (the
 codec's ``account_summary`` of the emulator-written bytes against the trace's ``decoded``), the
-amount of every token account, and whether closed accounts are gone. Byte-identical accounts are
-counted too (``data_sha256``).
+amount of every token account, whether closed accounts are gone, and - stricter - the lamports
+and raw bytes (``data_sha256``) of every account the step lists, fee payer and rent included.
+In-process runs also compare the ``Program data:`` events and the return data byte for byte.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ class LocalnetReplay:
             tx = signed_transaction(self.trace, step, self.chain.latest_blockhash()[0])
             outcome = submit(tx) if submit is not None else self.chain.execute(tx, commit=True)
             self._compare_outcome(step, outcome)
+            if outcome.logs:
+                self._compare_program_output(step, outcome)
             for snapshot in step["accounts"]:
                 self._compare_account(step, snapshot)
         return self.mismatches
@@ -136,6 +139,19 @@ class LocalnetReplay:
         if outcome.err != wanted:
             self._fail(step, f"expected {wanted}, got {outcome.err}")
 
+    def _compare_program_output(self, step: Json, outcome: TransactionOutcome) -> None:
+        # events written as "Program data:" lines, and the return data (in-process runs only)
+        prefix = "Program data: "
+        got = [base64.b64decode(line[len(prefix) :]).hex() for line in outcome.logs
+               if line.startswith(prefix)]  # fmt: skip
+        wanted = [event["hex"] for event in step["events"] if event["source"] == "log"]
+        if got != wanted:
+            self._fail(step, f"log events: expected {len(wanted)}, got {len(got)} or other bytes")
+        recorded = step.get("return_data")
+        returned = outcome.return_data[1].hex() if outcome.return_data else None
+        if step["outcome"]["ok"] and ((recorded or {}).get("hex") or None) != returned:
+            self._fail(step, f"return data: expected {recorded}, got {returned}")
+
     def _compare_account(self, step: Json, snapshot: Json) -> None:
         account = self.chain.get(Pubkey.from_string(snapshot["pubkey"]))
         label = snapshot["label"]
@@ -147,6 +163,10 @@ class LocalnetReplay:
         if account is None:
             self._fail(step, f"{label} is missing")
             return
+        if account.lamports != snapshot["lamports"]:
+            self._fail(step, f"{label}.lamports: {snapshot['lamports']} != {account.lamports}")
+        if hashlib.sha256(bytes(account.data)).hexdigest() != snapshot["data_sha256"]:
+            self._fail(step, f"{label}: account bytes differ from the recording")
         if decoded is not None:
             self._compare_decoded(step, label, snapshot, bytes(account.data))
 
