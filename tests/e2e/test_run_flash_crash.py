@@ -148,6 +148,7 @@ def test_run_flash_crash_hour_fills_both_sides_follows_guards_loses_no_order(
     )
     assert summary["orders_lost"] == 0
     assert summary["dropped_orders"] == 0
+    assert summary["swarm_crossed_orders"] == 0
     assert summary["self_trades"] == 0
     assert summary["bundles_landed"] <= summary["bundles_sent"]
     assert summary["tips_lamports"] == 10_000 * summary["bundles_landed"]

@@ -65,6 +65,7 @@ async def _run(
         await service.tick()
         state = service.state
         assert state.execution.dropped_orders == 0
+        assert state.execution.swarm_crossed_orders == 0
         assert state.pnl.self_trades == 0
     return service.state
 

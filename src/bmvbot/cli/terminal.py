@@ -115,7 +115,8 @@ def _stats_panel(state: TradingState, market: MarketSpec) -> Panel:
         f"{_counts(execution.holds_by_reason)}",
         f"bundles sent={execution.bundles_sent} landed={execution.bundles_landed}  tips "
         f"{execution.tips_lamports / 1e9:.6f} SOL  fees {execution.fees_lamports / 1e9:.6f} SOL  "
-        f"dropped={execution.dropped_orders} self_trades={pnl.self_trades}",
+        f"dropped={execution.dropped_orders} (on swarm: {execution.swarm_crossed_orders}) "
+        f"self_trades={pnl.self_trades}",
     ]
     return Panel("\n".join(lines), title="trading")
 

@@ -42,6 +42,7 @@ class ExecutionCounters:
     tips_lamports: int = 0
     fees_lamports: int = 0
     dropped_orders: int = 0
+    swarm_crossed_orders: int = 0
     skipped_crossing_levels: int = 0
     unplaced_levels: int = 0
     venue_errors: int = 0
@@ -57,6 +58,7 @@ class ExecutionCounters:
         self.tips_lamports += report.tips_lamports
         self.fees_lamports += report.fees_lamports
         self.dropped_orders += report.dropped_orders
+        self.swarm_crossed_orders += report.swarm_crossed_orders
         if report.status is LandingStatus.PARTIAL:
             self.partial_rebalances += 1
         elif report.status is LandingStatus.FAILED:
@@ -79,6 +81,7 @@ class ExecutionCounters:
             tips_lamports=self.tips_lamports,
             fees_lamports=self.fees_lamports,
             dropped_orders=self.dropped_orders,
+            swarm_crossed_orders=self.swarm_crossed_orders,
             orders_placed=ledger.placed,
             orders_cancelled=ledger.cancelled,
             orders_filled=ledger.filled,

@@ -184,6 +184,7 @@ class SimulationSummary:
         bundles_sent, bundles_landed: Jito bundles.
         tips_lamports, fees_lamports: what the bundles cost.
         dropped_orders: post-only orders the venue did not post (should be 0).
+        swarm_crossed_orders: those that crossed a swarm order (must be 0).
         self_trades: fills with the swarm on both sides (must be 0).
         orders_placed, orders_cancelled, orders_filled, orders_unfunded, orders_lost: the
             order ledger's counts (``placed = resting + cancelled + filled + unfunded +
@@ -216,6 +217,7 @@ class SimulationSummary:
     tips_lamports: int = 0
     fees_lamports: int = 0
     dropped_orders: int = 0
+    swarm_crossed_orders: int = 0
     self_trades: int = 0
     orders_placed: int = 0
     orders_cancelled: int = 0
@@ -256,6 +258,7 @@ def with_final_state(summary: SimulationSummary, state: TradingState) -> Simulat
         tips_lamports=execution.tips_lamports,
         fees_lamports=execution.fees_lamports,
         dropped_orders=execution.dropped_orders,
+        swarm_crossed_orders=execution.swarm_crossed_orders,
         self_trades=state.pnl.self_trades,
         orders_placed=execution.orders_placed,
         orders_cancelled=execution.orders_cancelled,

@@ -110,7 +110,9 @@ class ExecutionStats:
         mismatches: ticks on which the resting orders differed from the last allocation.
         tips_lamports: Jito tips paid.
         fees_lamports: signature and priority fees paid.
-        dropped_orders: post-only orders the venue did not post (must stay 0).
+        dropped_orders: post-only orders the venue did not post (should stay 0).
+        swarm_crossed_orders: those of them that crossed a swarm order (a replacement out of
+            order: must stay 0); the others crossed outside orders that moved meanwhile.
         orders_placed: orders sent in steps that landed.
         orders_cancelled: orders cancelled by a landed step or cancel-all.
         orders_filled: orders filled in full.
@@ -140,6 +142,7 @@ class ExecutionStats:
     tips_lamports: int = 0
     fees_lamports: int = 0
     dropped_orders: int = 0
+    swarm_crossed_orders: int = 0
     orders_placed: int = 0
     orders_cancelled: int = 0
     orders_filled: int = 0

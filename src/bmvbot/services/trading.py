@@ -402,7 +402,13 @@ class TradingService:
         if report.status is not LandingStatus.LANDED:
             self._needs_repair = True
         if report.dropped_orders:
-            _log.error("venue dropped post-only orders", extra={"count": report.dropped_orders})
+            _log.error(
+                "venue dropped post-only orders",
+                extra={
+                    "count": report.dropped_orders,
+                    "crossing_swarm": report.swarm_crossed_orders,
+                },
+            )
 
     def pause(self) -> None:
         """Stop placing orders from the next tick on (resting orders stay; see ``cancel_all``)."""
