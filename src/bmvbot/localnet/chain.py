@@ -54,6 +54,7 @@ PACKET_DATA_SIZE = 1232
 MAX_PROCESSING_AGE_SLOTS = 150
 """A blockhash is usable for this many slots."""
 _SLOT_HASHES_KEPT = 512
+_STATUS_RETENTION_SLOTS = 10_000
 _EMPTY = Account(0, b"", SYSTEM_PROGRAM_ID, False, 0)
 
 
@@ -126,8 +127,13 @@ class LocalChain:
         hashes = [(s, h) for s, h in self.svm.get_slot_hashes() if s < slot]
         self.svm.set_slot_hashes([(slot, blockhash), *hashes][:_SLOT_HASHES_KEPT])
         oldest = slot - 2 * MAX_PROCESSING_AGE_SLOTS
-        for blockhash in [h for h, s in self.blockhashes.items() if s < oldest]:
-            del self.blockhashes[blockhash]
+        for expired in [h for h, s in self.blockhashes.items() if s < oldest]:
+            del self.blockhashes[expired]
+        if slot % _STATUS_RETENTION_SLOTS == 0:
+            # a signature older than its blockhash cannot be replayed; keep statuses bounded
+            cutoff = slot - _STATUS_RETENTION_SLOTS
+            for signature in [g for g, st in self.statuses.items() if st.slot < cutoff]:
+                del self.statuses[signature]
 
     def advance(self, slots: int = 1, seconds: int = 0) -> None:
         """Advance the clock by ``slots`` slots and ``seconds`` seconds."""

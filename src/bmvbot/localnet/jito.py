@@ -41,6 +41,8 @@ TIP_ACCOUNTS = tuple(
 """The mainnet tip accounts (fact sheet 1.7); the localnet funds them at start."""
 MAX_BUNDLE_TRANSACTIONS = 5
 MAX_STATUS_IDS = 5
+BUNDLE_RETENTION_SLOTS = 10_000
+"""Bundle statuses are kept this long (the block engine answers Invalid after 5 minutes)."""
 
 
 @dataclass
@@ -188,6 +190,9 @@ class BlockEngine:
         transactions = self._decode(params)
         self._validate(transactions)
         identifier = bundle_id(transactions)
+        cutoff = self.chain.slot - BUNDLE_RETENTION_SLOTS
+        for old in [i for i, record in self.bundles.items() if record.slot < cutoff]:
+            del self.bundles[old]
         keys = set()
         for tx in transactions:
             keys.update(self.chain.resolve_keys(legacy_or_v0(tx)))
