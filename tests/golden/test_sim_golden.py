@@ -32,24 +32,31 @@ async def _run() -> SimulationResult:
 async def test_sim_golden_flash_crash_gives_recorded_fills_and_pnl() -> None:
     summary = (await _run()).summary
 
-    assert (summary.ticks, summary.bid_fills, summary.ask_fills) == (601, 24, 16)
-    assert summary.pnl_quote_native == 12_288_279_474
-    assert summary.realized_quote_native == 6_084_130_802
-    assert summary.unrealized_quote_native == 6_204_148_672
-    assert summary.max_drawdown_quote_native == 90_305_601_342
-    assert summary.position_base_lots == 886_256
-    assert summary.rebalances_by_reason == (("deviation", 45), ("initial", 1), ("proximity", 4))
+    assert (summary.ticks, summary.bid_fills, summary.ask_fills) == (601, 35, 17)
+    assert summary.pnl_quote_native == 8_457_534_330
+    assert summary.realized_quote_native == 8_264_168_164
+    assert summary.unrealized_quote_native == 193_366_166
+    assert summary.max_drawdown_quote_native == 89_860_907_124
+    assert summary.position_base_lots == 961_651
+    assert summary.rebalances_by_reason == (
+        ("deviation", 82),
+        ("initial", 1),
+        ("proximity", 11),
+        ("repair", 2),
+    )
     assert (summary.bundles_sent, summary.tips_lamports, summary.fees_lamports) == (
-        50,
-        500_000,
-        3_355_000,
+        96,
+        960_000,
+        7_070_000,
     )
     assert (summary.orders_placed, summary.orders_cancelled, summary.orders_filled) == (
-        1138,
-        1093,
-        16,
+        2442,
+        2392,
+        20,
     )
-    assert (summary.dropped_orders, summary.self_trades, summary.orders_lost) == (0, 0, 0)
+    # two post-only orders met outside quotes that moved during the crash; none met the swarm
+    assert (summary.dropped_orders, summary.orders_lost, summary.mismatches) == (2, 2, 2)
+    assert (summary.swarm_crossed_orders, summary.self_trades) == (0, 0)
 
 
 @pytest.mark.asyncio
