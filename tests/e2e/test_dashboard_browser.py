@@ -1,8 +1,9 @@
 """The dashboard in real headless Chromium (Debian ``chromium`` driven by Playwright's Python API).
 
-A real uvicorn server on a free loopback port serves the API and the dashboard over a paper
-session: the simulated market on a ``SimClock`` paced 20x faster than the wall clock, the
-trading loop running on the server's event loop. The user logs in with credentials whose
+The API's own embedded uvicorn server (``bmvbot.api.server.start``, as ``bmvbot run --api``
+uses it) on a free loopback port serves the API and the dashboard over a paper session: the
+simulated market on a ``SimClock`` paced 20x faster than the wall clock, the trading loop
+running on the server's event loop in a background thread. The user logs in with credentials whose
 Argon2id hash is made here, sees the stats and the live chart update, pauses and resumes,
 runs two Simulation Lab scenarios (one answered at once, one as a 202 job the page polls) and
 sees their charts. Screenshots go to ``test-artifacts/`` (gitignored).
@@ -23,15 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 
 from bmvbot import bootstrap
-from bmvbot.api.app import create_app
-from bmvbot.api.context import ApiContext, BotHandle, api_context
-from bmvbot.api.observer import observe
-from bmvbot.api.routes import dashboard
-from bmvbot.core.types import NS_PER_S
+from bmvbot.api import server
+from bmvbot.api.context import ApiContext, BotHandle
 from bmvbot.services.simulation import run_simulation
 from bmvbot.settings import load_settings
 
@@ -55,6 +53,7 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 -- a test credential
 JWT_SECRET = "browser-test-secret-" + "x" * 32
 SPEED = 20.0
 TIMEOUT_MS = 30_000
+STARTUP_POLLS = 3000
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
@@ -66,83 +65,92 @@ pytestmark = pytest.mark.skipif(
 
 @dataclass
 class RunningServer:
-    """A uvicorn server and the paper session it serves, on a background thread."""
+    """The API's own embedded server over a paper session, on a background event loop."""
 
-    url: str
-    context: ApiContext
-    server: uvicorn.Server
-    thread: threading.Thread
+    url: str = ""
+    context: ApiContext | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    stop: asyncio.Event | None = None
+    failure: BaseException | None = None
+
+    @property
+    def bot(self) -> BotHandle:
+        assert self.context is not None
+        assert self.context.bot is not None
+        return self.context.bot
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def _context() -> tuple[ApiContext, bootstrap.TradingSession]:
+async def _serve(running: RunningServer, port: int, ready: threading.Event) -> None:
+    # what `bmvbot run --api` does: tap the session, start uvicorn as a task, tick the loop
     settings = load_settings(None, env={})
     session = bootstrap.paper_session(settings, scenario="random_walk", seed=7, speed=SPEED)
-    session, tap = observe(session, tip_lamports=settings.venue.tip_lamports)
-    bot = BotHandle(
-        service=session.service,
-        tap=tap,
-        clock=session.clock,
-        market=session.market,
-        market_key=f"sim:{settings.market.name}",
-        tick_interval_ns=NS_PER_S,
+    session, api = await server.start(
+        session, settings, None, is_enabled=True, host="127.0.0.1", port=port
     )
-    env = {
-        "BMVBOT_JWT_SECRET": JWT_SECRET,
-        "BMVBOT_DASHBOARD_USER": USER,
-        "BMVBOT_DASHBOARD_PASSWORD_HASH": PasswordHasher().hash(PASSWORD),
-    }
-    context = api_context(settings, env, bot=bot)
+    assert api.server is not None
+    app = api.server.config.app
+    assert isinstance(app, FastAPI)
+    context: ApiContext = app.state.context
     context.sse_interval_s = 0.25
-    # a small budget so that the second lab run below goes through the 202 job path
+    # a small budget so that the longer lab run below goes through the 202 job path
     context.sync_simulation_budget_s = 0.5
-    return context, session
-
-
-async def _serve(
-    server: uvicorn.Server, sock: socket.socket, session: bootstrap.TradingSession
-) -> None:
-    stop = asyncio.Event()
-    trading = asyncio.create_task(
-        run_simulation(
-            session.service, session.clock, session.pacer, duration_ns=None, max_points=0,
-            stop=stop,
-        )
-    )  # fmt: skip
+    running.context, running.loop, running.stop = (
+        context,
+        asyncio.get_running_loop(),
+        asyncio.Event(),
+    )
+    for _ in range(STARTUP_POLLS):  # uvicorn offers a flag, not an event
+        if api.server.started:
+            break
+        await asyncio.sleep(0.01)
+    assert api.server.started, "uvicorn did not start listening"
+    running.url = f"http://127.0.0.1:{port}"
+    ready.set()
     try:
-        await server.serve(sockets=[sock])
+        await run_simulation(
+            session.service, session.clock, session.pacer, duration_ns=None, max_points=0,
+            stop=running.stop,
+        )  # fmt: skip
     finally:
-        stop.set()
-        await trading
         await session.service.shutdown()
+        await api.stop()
+
+
+def _thread_main(running: RunningServer, port: int, ready: threading.Event) -> None:
+    try:
+        asyncio.run(_serve(running, port, ready))
+    except BaseException as error:  # noqa: BLE001 -- reported to the test thread
+        running.failure = error
+        ready.set()
 
 
 @pytest.fixture
-def running_server() -> Iterator[RunningServer]:
-    context, session = _context()
-    app = create_app(context)
-    if not any(getattr(route, "path", None) == "/" for route in app.routes):
-        app.include_router(dashboard.router)
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
-    server = uvicorn.Server(config)
+def running_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
+    monkeypatch.setenv("BMVBOT_JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("BMVBOT_DASHBOARD_USER", USER)
+    monkeypatch.setenv("BMVBOT_DASHBOARD_PASSWORD_HASH", PasswordHasher().hash(PASSWORD))
+    running = RunningServer()
+    ready = threading.Event()
     thread = threading.Thread(
-        target=lambda: asyncio.run(_serve(server, sock, session)), name="uvicorn", daemon=True
+        target=_thread_main, args=(running, _free_port(), ready), name="api", daemon=True
     )
     thread.start()
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", context, server, thread)
+        assert ready.wait(timeout=60), "the API server did not start"
+        if running.failure is not None:
+            raise running.failure
+        yield running
     finally:
-        server.should_exit = True
+        if running.loop is not None and running.stop is not None:
+            running.loop.call_soon_threadsafe(running.stop.set)
         thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture
@@ -216,15 +224,12 @@ def test_dashboard_browser_pause_resume_changes_trading_state(
 
     page.click("#pause-button")
     sync_api.expect(badge).to_have_text("paused")
-    is_paused_after_pause = running_server.context.bot is not None and (
-        running_server.context.bot.service.is_paused
-    )
+    is_paused_after_pause = running_server.bot.service.is_paused
     page.click("#resume-button")
     sync_api.expect(badge).to_have_text("running")
 
     assert is_paused_after_pause
-    assert running_server.context.bot is not None
-    assert not running_server.context.bot.service.is_paused
+    assert not running_server.bot.service.is_paused
 
 
 def test_dashboard_browser_simulation_lab_draws_both_paths(

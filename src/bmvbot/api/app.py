@@ -16,6 +16,7 @@ from bmvbot.api.errors import install_error_handlers
 from bmvbot.api.routes import (
     auth,
     control,
+    dashboard,
     health,
     market,
     metrics,
@@ -48,4 +49,5 @@ def create_app(context: ApiContext) -> FastAPI:
         )
     for module in (health, auth, stats, market, wallets, control, stream, simulation, metrics):
         app.include_router(module.router)
+    app.include_router(dashboard.router)  # GET / and /static/*: the dashboard page
     return app
