@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.tape_generator import generate_tape
 
 from bmvbot.adapters.tape.book import NO_ASK, NO_BID, TapeBook
@@ -309,3 +312,25 @@ def test_tape_market_latency_orders_arrive_late(
     assert sum(f.size_base_lots for s in steps for f in s.fills) == filled_lots
     assert steps[-1].ts_ns == 7
     assert not steps[-1].is_pending
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    placed_after=st.integers(0, 300),
+    offsets=st.lists(st.integers(-1, 6), min_size=1, max_size=4, unique=True),
+)
+def test_tape_market_random_tapes_match_reference(
+    seed: int, placed_after: int, offsets: list[int]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = generate_tape(Path(folder) / "t.csv", 1_500, seed=seed, depth=8, trade_share=0.3)
+        columns = read_tape(path, TICK, LOT)
+    grid = _grid_near_touch(TapeBook(columns), placed_after, offsets)
+    levels = [(int(lv.side), int(lv.price_lots), int(lv.size_base_lots)) for lv in grid.levels]
+    expected, rejects = _reference_fills(columns, placed_after, levels)
+
+    actual, market = _market_fills(columns, placed_after, grid)
+
+    assert sorted(actual) == sorted(expected)
+    assert market.counters.post_only_rejects == rejects
