@@ -40,6 +40,7 @@ from bmvbot.core.errors import CodecError
 from bmvbot.exchange import ExchangeError
 from bmvbot.localnet.emulator import OpenBookEmulator
 from bmvbot.localnet.transaction import (
+    MAX_COMPUTE_UNITS,
     RpcError,
     TransactionOutcome,
     error_json,
@@ -372,6 +373,11 @@ class LocalChain:
             outcome.err = {"InstructionError": [index, "ProgramFailedToComplete"]}
             return
         outcome.logs.extend(output.logs)
+        outcome.units_consumed += output.units_consumed
+        outcome.logs.append(
+            f"Program {program} consumed {output.units_consumed} of "
+            f"{MAX_COMPUTE_UNITS} compute units"
+        )
         outcome.logs.append(f"Program {program} success")
         if output.return_data:
             outcome.return_data = (self.program_id, output.return_data)

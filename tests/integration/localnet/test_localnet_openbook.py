@@ -326,3 +326,18 @@ def test_localnet_program_binary_runs_in_litesvm_instead_of_the_emulator(tmp_pat
     assert outcome.is_ok, outcome.err
     assert any("hello from the binary" in line for line in outcome.logs)
     assert outcome.units_consumed > 0
+
+
+def test_localnet_simulation_reports_estimated_openbook_compute_units() -> None:
+    chain, rpc, seeded = _seeded(wallets=1)
+    wallet = seeded.wallets[0]
+    message = MessageV0.try_compile(
+        wallet.keypair.pubkey(), [_grid(wallet, seeded.keys, 0)], [], chain.latest_blockhash()[0]
+    )
+    tx = VersionedTransaction(message, [wallet.keypair])
+
+    simulated = rpc.call("simulateTransaction", [_b64(tx), {"encoding": "base64"}])
+
+    assert simulated["value"]["err"] is None
+    assert simulated["value"]["unitsConsumed"] == 21_800 + 2 * 7_750
+    assert _book_prices(chain, seeded.keys.bids) == []
