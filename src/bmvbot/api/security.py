@@ -269,33 +269,40 @@ class LoginLimiter:
 
 
 class PasswordChecker:
-    """Verify the dashboard user's password against its Argon2id hash in constant-ish time.
+    """Verify the dashboard user's password against its Argon2id hash.
 
-    An unknown user (or login disabled) is checked against a dummy hash so that the time
-    taken does not tell whether the user exists.
+    An unknown user name is checked against the same hash (and refused whatever the result),
+    so the time taken does not tell whether the user exists; without a configured hash a
+    dummy one made on first use takes its place.
     """
 
     def __init__(self, settings: AuthSettings) -> None:
-        """Create a checker; an unparsable hash disables login (logged, never printed)."""
+        """Create a checker; a hash that is not Argon2id disables login (logged, not printed)."""
         self._hasher = PasswordHasher()
         self._user = settings.user
-        self._hash = None if settings.password_hash is None else settings.password_hash
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._hash = settings.password_hash
+        self._dummy: str | None = None
         if self._hash is not None and not self._hash.get_secret_value().startswith("$argon2id$"):
             _log.warning("BMVBOT_DASHBOARD_PASSWORD_HASH is not an Argon2id hash; login disabled")
             self._hash = None
+
+    def _reference(self) -> str:
+        if self._hash is not None:
+            return self._hash.get_secret_value()
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     def verify(self, user: str, password: str) -> bool:
         """Return True when ``user`` is the dashboard user and ``password`` matches."""
         is_user = self._user is not None and secrets.compare_digest(
             user.encode(), self._user.encode()
         )
-        target = self._hash.get_secret_value() if is_user and self._hash is not None else None
         try:
-            self._hasher.verify(target or self._dummy, password)
+            self._hasher.verify(self._reference(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-        return target is not None
+        return is_user and self._hash is not None
 
 
 def hash_password(password: str) -> str:
