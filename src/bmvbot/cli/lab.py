@@ -38,6 +38,32 @@ from bmvbot.ports.tape import DecimalStep, ReplayLatency
 from bmvbot.services.replay import ReplayOptions, TapeReplayService, tape_market_spec
 from bmvbot.settings import Settings, config_path, load_settings
 
+REPLAY_DESCRIPTION = """\
+Replay a tape v1 CSV (ts_ns,kind,side,price,qty) through the strategy core -- the pivot fed by
+the tape's trades, the guards on the tape's market price, the grid from the config -- with the
+queue-position fill model of tape v1, and print one JSON line: events, wall_s, events_per_s,
+fills, filled_qty, buy_qty, sell_qty, inventory, cash, fees, pnl, rebalances,
+orders_submitted, post_only_rejects, open_orders_end, peak_rss_mb.
+
+Instrument: the config's [market] lot sizes and decimals are replaced by a market whose tick
+and lot are exactly --tick and --lot (its fees stay); the config's UI values ([grid] depths,
+sizes) are converted with it; a grid.min_size below one lot becomes one lot.
+
+Orders: a rebalance cancels every resting order and places the new grid post-only, except
+that an order whose side, price and remaining size equal a new level stays where it is and
+keeps its queue position. Orders reach the book after the latency (default 0: before the next
+event); one that would cross the tape's book then is rejected and counted. Fills are at the
+order's price, as maker (fee = maker fee x price x qty; negative is a rebate).
+
+Balances: unlimited by default (the position may go negative); --no-unlimited-balances funds
+the grid with --base-balance (default [grid] ask_depth) and --quote-balance (default the bid
+depth valued at the first pivot) plus the fills so far.
+
+Output: quantities in base units and amounts in quote units of the tape; pnl = cash +
+inventory x final mid - fees; wall_s times the replay (book indexing included), not the CSV
+load. The same tape and config print the same counters.
+"""
+
 
 def tape_params(settings: Settings, tick: DecimalStep, lot: DecimalStep) -> StrategyParams:
     """Return the strategy parameters of ``settings`` on the tape's instrument.
@@ -120,7 +146,7 @@ def add_replay(lab: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = lab.add_parser(
         "replay",
         help="replay a tape v1 CSV through the strategy and print a JSON result line",
-        description=__doc__,
+        description=REPLAY_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--tape", type=Path, required=True, metavar="FILE", help="tape v1 CSV")
