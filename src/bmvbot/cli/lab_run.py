@@ -1,6 +1,7 @@
 """``bmvbot lab run``: one Simulation Lab scenario, its metrics, and optionally a chart.
 
-``bmvbot lab run --scenario flash_crash --steps 500 [--seed N] [--plot out.png] [--json]``
+``bmvbot lab run --scenario flash_crash --steps 500 [--seed N] [--base-price P]
+[--volatility V] [--plot out.png] [--json]``
 runs the real ``TradingService`` on the simulated venue in simulated time (sim mode, composed
 by ``bootstrap.simulated_session``): one step is one trading tick of ``--tick-s`` simulated
 seconds, so ``--steps 500`` covers 500 ticks. It prints the run's metrics as a table, or one
@@ -37,6 +38,8 @@ MAX_STEPS = 1_000_000
 PLOT_POINTS = 2_000
 """Samples kept for the chart (the runner halves the resolution beyond it)."""
 MAX_TICK_S = 86_400.0
+MAX_BASE_PRICE = 1e9
+MAX_VOLATILITY = 10.0
 
 
 def simulate(
@@ -46,20 +49,36 @@ def simulate(
     steps: int,
     seed: int = 0,
     tick_s: float = 1.0,
+    base_price: float | None = None,
+    volatility: float | None = None,
     max_points: int | None = PLOT_POINTS,
 ) -> SimulationResult:
     """Run ``steps`` ticks of ``scenario`` in simulated time and return the result.
 
-    The scenario's shocks are placed relative to the run's length (``steps * tick_s``).
+    The scenario's shocks are placed relative to the run's length (``steps * tick_s``);
+    ``base_price`` (quote per base) and ``volatility`` (fraction per square root of an hour)
+    replace the scenario's defaults when given.
 
     Raises:
-        ConfigError: an unknown scenario, ``steps`` outside 1..MAX_STEPS or a bad ``tick_s``.
+        ConfigError: an unknown scenario, ``steps`` outside 1..MAX_STEPS, a bad ``tick_s``,
+            ``base_price`` or ``volatility``.
         InvariantError, FatalVenueError: as ``TradingService.tick``.
     """
     if not 1 <= steps <= MAX_STEPS:
         raise ConfigError(f"steps must be 1..{MAX_STEPS}, was {steps}", key="steps")
     if not 0 < tick_s <= MAX_TICK_S:
         raise ConfigError(f"tick_s must be > 0 and <= {MAX_TICK_S:.0f}, was {tick_s}", key="tick_s")
+    if base_price is not None and not 0 < base_price <= MAX_BASE_PRICE:
+        raise ConfigError(
+            f"base_price must be > 0 and <= {MAX_BASE_PRICE:.0e} quote per base, was {base_price}",
+            key="base_price",
+        )
+    if volatility is not None and not 0 <= volatility < MAX_VOLATILITY:
+        raise ConfigError(
+            f"volatility must be >= 0 and < {MAX_VOLATILITY:.0f} (fraction per square root of "
+            f"an hour), was {volatility}",
+            key="volatility",
+        )
     interval_ns = round(tick_s * NS_PER_S)
     session = bootstrap.simulated_session(
         settings.to_params(),
@@ -68,6 +87,8 @@ def simulate(
         duration_s=steps * tick_s,
         tip_lamports=settings.venue.tip_lamports,
         tick_interval_ns=interval_ns,
+        base_price=base_price,
+        volatility=volatility,
     )
     return asyncio.run(
         run_simulation(
@@ -127,6 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         steps=args.steps,
         seed=args.seed,
         tick_s=args.tick_s,
+        base_price=args.base_price,
+        volatility=args.volatility,
         max_points=PLOT_POINTS if args.plot is not None else 0,
     )
     wall_s = time.perf_counter() - started
@@ -187,6 +210,20 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, default_steps: in
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="market seed (0)")
     parser.add_argument(
         "--tick-s", type=float, default=1.0, metavar="S", help="simulated seconds per tick (1)"
+    )
+    parser.add_argument(
+        "--base-price",
+        type=float,
+        default=None,
+        metavar="PRICE",
+        help="start price of the market, quote per base (the scenario's: 1.25)",
+    )
+    parser.add_argument(
+        "--volatility",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="volatility per square root of an hour (the scenario's: 0.02)",
     )
     parser.add_argument("--config", type=Path, default=None, metavar="FILE", help="config file")
     parser.add_argument("--ignore-env", action="store_true", help="ignore BMVBOT_* overrides")

@@ -203,6 +203,8 @@ def _run_all(
                 steps=args.steps,
                 seed=args.seed,
                 tick_s=args.tick_s,
+                base_price=args.base_price,
+                volatility=args.volatility,
                 max_points=0,
             )
             row: dict[str, object] = {**values}

@@ -211,3 +211,32 @@ def test_plot_result_without_points_raises_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="no sample"):
         plot_result(empty, settings.market.to_spec(), tmp_path / "x.png", title="t")
+
+
+def test_simulate_base_price_moves_the_market_there() -> None:
+    settings = load_settings(None, env={})
+    market = settings.market.to_spec()
+
+    result = simulate(settings, scenario="random_walk", steps=20, base_price=3.5, volatility=0.0)
+
+    prices = [market.price_to_ui(p.market_price_lots) for p in result.points if p.market_price_lots]
+    assert prices
+    assert all(abs(price / 3.5 - 1) < 0.02 for price in prices)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--base-price", "0", "base_price must be > 0"),
+        ("--base-price", "inf", "base_price must be > 0"),
+        ("--volatility", "-0.1", "volatility must be >= 0"),
+        ("--volatility", "nan", "volatility must be >= 0"),
+    ],
+)
+def test_lab_run_bad_market_shape_exits_2(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["lab", "run", "--scenario", "pump", "--steps", "5", option, value])
+
+    assert code == 2
+    assert message in capsys.readouterr().err
