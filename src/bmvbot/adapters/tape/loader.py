@@ -107,6 +107,8 @@ class _Block:
     def chars(
         self, field: int, width_limit: int, name: str
     ) -> tuple[NDArray[np.uint8], NDArray[np.bool_], Ints]:
+        # the field's characters column-major (width x rows, 0 past its end), so that each
+        # character position is one contiguous row for the digit-by-digit passes
         starts, ends = self.fields[field]
         lengths = ends - starts
         self._fail_where(lengths == 0, f"{name} must not be empty", field)
@@ -114,10 +116,11 @@ class _Block:
             lengths > width_limit, f"{name} must be at most {width_limit} chars", field
         )
         width = int(lengths.max()) if lengths.size else 1
-        cols = np.arange(width)
-        index = np.minimum(starts[:, None] + cols, self.buf.size - 1)
-        mask = cols < lengths[:, None]
-        chars = np.where(mask, self.buf[index], 0).astype(np.uint8)
+        cols = np.arange(width)[:, None]
+        index = np.minimum(starts[None, :] + cols, self.buf.size - 1)
+        mask = cols < lengths[None, :]
+        chars = self.buf[index]
+        chars[~mask] = 0
         return chars, mask, lengths
 
     def tokens(self, field: int, tokens: tuple[bytes, ...], name: str) -> NDArray[np.int8]:
@@ -125,10 +128,11 @@ class _Block:
         codes = np.full(lengths.size, -1, dtype=np.int8)
         for code, token in enumerate(tokens):
             size = len(token)
-            if chars.shape[1] < size:
+            if chars.shape[0] < size:
                 continue
-            expected = np.frombuffer(token, dtype=np.uint8)
-            match = (lengths == size) & np.all(chars[:, :size] == expected, axis=1)
+            match = lengths == size
+            for position, byte in enumerate(token):
+                match &= chars[position] == byte
             codes[match] = code
         allowed = " or ".join(t.decode() for t in tokens)
         self._fail_where(codes < 0, f"{name} must be {allowed}", field)
@@ -137,25 +141,25 @@ class _Block:
     def whole_number(self, field: int, name: str) -> Ints:
         chars, mask, _ = self.chars(field, 19, name)
         digits = chars - np.uint8(48)
-        is_bad = np.any(mask & (digits > 9), axis=1)
+        is_bad = np.any(mask & (digits > 9), axis=0)
         self._fail_where(is_bad, f"{name} must be digits only", field)
-        value = np.zeros(chars.shape[0], dtype=np.uint64)
-        for col in range(chars.shape[1]):
-            value = np.where(mask[:, col], value * np.uint64(10) + digits[:, col], value)
+        value = np.zeros(chars.shape[1], dtype=np.uint64)
+        for col in range(chars.shape[0]):
+            value = np.where(mask[col], value * np.uint64(10) + digits[col], value)
         self._fail_where(value > _INT64_MAX, f"{name} must be below 2**63", field)
         return value.astype(np.int64)
 
     def decimal_steps(self, field: int, step: DecimalStep, name: str) -> Ints:
         chars, mask, lengths = self.chars(field, MAX_FIELD_CHARS, name)
         digits = chars - np.uint8(48)
-        is_dot = mask & (chars == 46)
+        is_dot = chars == 46
         self._fail_where(
-            (mask & (digits > 9) & ~is_dot).any(axis=1) | (is_dot.sum(axis=1) > 1),
+            np.any(mask & (digits > 9) & ~is_dot, axis=0) | (is_dot.sum(axis=0) > 1),
             f"{name} must be a plain decimal number (digits and at most one '.')",
             field,
         )
-        has_dot = is_dot.any(axis=1)
-        dot = np.where(has_dot, np.argmax(is_dot, axis=1), lengths)
+        has_dot = is_dot.any(axis=0)
+        dot = np.where(has_dot, np.argmax(is_dot, axis=0), lengths)
         places = step.exponent
         self._fail_where(
             (dot == 0) | (has_dot & (dot == lengths - 1)),
@@ -163,18 +167,18 @@ class _Block:
             field,
         )
         self._fail_where(dot > 18 - places, f"{name} is too large for this instrument", field)
-        cols = np.arange(chars.shape[1])
         units = np.zeros(lengths.size, dtype=np.int64)
-        for col in range(chars.shape[1]):
-            take = mask[:, col] & (dot != col) & (col <= dot + places)
-            units = np.where(take, units * 10 + digits[:, col], units)
+        last_kept = dot + places
+        beyond = np.zeros(lengths.size, dtype=bool)
+        for col in range(chars.shape[0]):
+            take = mask[col] & (dot != col) & (col <= last_kept)
+            units = np.where(take, units * 10 + digits[col], units)
+            # digits past the step's places must be zeros (0 past the field's end is fine)
+            beyond |= (col > last_kept) & (chars[col] != 48) & mask[col]
         kept = np.clip(lengths - dot - 1, 0, places)
         units *= _POW10[places - kept]
-        beyond = mask & (cols > (dot + places)[:, None]) & (chars != 48)
         steps, remainder = np.divmod(units, step.mantissa)
-        self._fail_where(
-            beyond.any(axis=1) | (remainder != 0), f"{name} must be a multiple of {step}", field
-        )
+        self._fail_where(beyond | (remainder != 0), f"{name} must be a multiple of {step}", field)
         return steps
 
 
