@@ -8,9 +8,9 @@ and booked as the maker's own referrer rebate.
 
 from __future__ import annotations
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import FEES_SCALE, Side
 from bmvbot.exchange.events import FillEvent, OutEvent
-from bmvbot.exchange.fees import maker_fees_floor, maker_rebate_floor, taker_fees_ceil
+from bmvbot.exchange.fees import taker_fees_ceil
 from bmvbot.exchange.logs import FillLog, OpenOrdersPositionLog
 from bmvbot.exchange.market import Market
 from bmvbot.exchange.open_orders import OpenOrdersAccount
@@ -21,15 +21,19 @@ _ASK = Side.ASK
 
 def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> None:
     """Apply a fill to the maker's account (crank or inline), as ``execute_maker``."""
-    is_self_trade = fill.maker == fill.taker
-    quote_native = fill.quantity * fill.price * market.quote_lot_size
-    if is_self_trade:
-        maker_fees = rebate = 0
-    else:
-        maker_fees = maker_fees_floor(quote_native, market.maker_fee)
-        rebate = maker_rebate_floor(quote_native, market.maker_fee)
-    if fill.taker_side is _ASK:  # the maker bid
-        maker.base_free_native += fill.quantity * market.base_lot_size
+    taker_side, maker_out, maker_slot, _, _, maker_id, _, taker_id, _, price, _, quantity, _ = fill
+    is_self_trade = maker_id == taker_id
+    quote_native = quantity * price * market.quote_lot_size
+    maker_fee = market.maker_fee
+    # maker_fees_floor and maker_rebate_floor, inline: a self trade pays and earns nothing
+    maker_fees = rebate = 0
+    if not is_self_trade:
+        if maker_fee > 0:
+            maker_fees = quote_native * maker_fee // FEES_SCALE
+        else:
+            rebate = quote_native * -maker_fee // FEES_SCALE
+    if taker_side is _ASK:  # the maker bid
+        maker.base_free_native += quantity * market.base_lot_size
         maker.quote_free_native += rebate
         maker.locked_maker_fees -= maker_fees
     else:
@@ -39,13 +43,13 @@ def execute_maker(market: Market, maker: OpenOrdersAccount, fill: FillEvent) -> 
     market.referrer_rebates_accrued += maker_fees
     market.maker_volume += quote_native
     market.fees_accrued += maker_fees
-    if fill.maker_out:
-        maker.remove_order(fill.maker_slot, fill.quantity, fill.price)
-    elif fill.taker_side is _ASK:
-        maker.bids_base_lots -= fill.quantity
-        maker.bids_quote_lots -= fill.quantity * fill.price
+    if maker_out:
+        maker.remove_order(maker_slot, quantity, price)
+    elif taker_side is _ASK:
+        maker.bids_base_lots -= quantity
+        maker.bids_quote_lots -= quantity * price
     else:
-        maker.asks_base_lots -= fill.quantity
+        maker.asks_base_lots -= quantity
     if market.logs is not None:
         _log_fill(market, maker, fill, maker_fees, is_self_trade)
 

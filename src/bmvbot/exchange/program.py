@@ -525,8 +525,9 @@ class Exchange(PlacementInstructions):
         open_orders = self.open_orders
         heap = market.event_heap
         processed: list[FillEvent | OutEvent] = []
+        events = heap.events
         for slot in slots:
-            event = heap.at_slot(slot)
+            event = events[slot]
             if event is None:
                 continue
             owner_id = event.maker if isinstance(event, FillEvent) else event.owner
