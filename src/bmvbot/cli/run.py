@@ -23,6 +23,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bmvbot import bootstrap
+from bmvbot.api import server as api_server
 from bmvbot.cli.terminal import LiveView, LogLineView
 from bmvbot.core.errors import ConfigError, StoreError
 from bmvbot.core.types import NS_PER_S, MarketSpec
@@ -60,6 +61,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--tick-s", type=float, default=1.0, help="seconds between two trading ticks (1)"
     )
     parser.add_argument("--no-db", action="store_true", help="do not record to PostgreSQL")
+    parser.add_argument(
+        "--api",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="serve the HTTP API on [api] host:port while trading (see bmvbot api)",
+    )
     parser.add_argument(
         "--summary-json", action="store_true", help="end with one JSON line of the summary"
     )
@@ -108,6 +115,7 @@ async def _run(
             duration_s=args.duration,
             stores=stores,
         )
+        session, api = await api_server.start(session, settings, stores, is_enabled=args.api)
         view = _view(view_kind, session.market)
         journal_task = None
         if session.journal is not None:
@@ -126,6 +134,7 @@ async def _run(
         finally:
             view.stop()
             await session.service.shutdown()
+            await api.stop()
             if journal_task is not None and session.journal is not None:
                 await _finish(session.journal, journal_task)
         return result, session.service.state
