@@ -18,7 +18,10 @@ from tests.factories import BASE_PRICE, seeded_params, trading
 
 from bmvbot.adapters.sim.clock import SIM_EPOCH_NS
 from bmvbot.adapters.sim.scenarios import ParticipantMix, Scenario
-from bmvbot.core.types import NS_PER_S, Rounding
+from bmvbot.core.pivot import TradeId
+from bmvbot.core.types import NS_PER_S, BaseLots, MarketSpec, PriceLots, Rounding, Side, WalletId
+from bmvbot.ports.venue import MarketTrade
+from bmvbot.services.portfolio import Portfolio
 from bmvbot.services.state import TradingState
 
 TAKERS_ONLY = ParticipantMix(
@@ -101,3 +104,40 @@ def test_trading_random_pivot_moves_drop_no_order_and_never_self_trade(
         + execution.orders_unfunded
         + execution.orders_lost
     )
+
+
+@given(
+    fills=st.lists(
+        st.tuples(
+            st.sampled_from([Side.BID, Side.ASK]),
+            st.integers(min_value=1, max_value=10**7),
+            st.integers(min_value=1, max_value=10**6),
+        ),
+        max_size=40,
+    ),
+    mark=st.integers(min_value=1, max_value=10**7),
+)
+def test_trading_portfolio_pnl_equals_cash_flow_plus_marked_position(
+    fills: list[tuple[Side, int, int]], mark: int
+) -> None:
+    market = MarketSpec(quote_lot_size=7)
+    portfolio = Portfolio(market)
+    trades = [
+        MarketTrade(
+            TradeId("p", i), i, PriceLots(price), BaseLots(size), side.opposite, WalletId("w")
+        )
+        for i, (side, price, size) in enumerate(fills)
+    ]
+
+    portfolio.add_trades(trades)
+    portfolio.mark(mark)
+    state = portfolio.state
+
+    cash = sum((-1 if side is Side.BID else 1) * price * size * 7 for side, price, size in fills)
+    position = sum((1 if side is Side.BID else -1) * size for side, _, size in fills)
+    assert state.position_base_lots == position
+    assert state.realized_quote_native + state.unrealized_quote_native == (
+        cash + position * mark * 7
+    )
+    if position == 0:
+        assert state.cost_quote_native == 0
