@@ -304,6 +304,8 @@ class TapeReplayService:
             else self._options.base_balance_lots
         )
         self._quote_start = self._options.quote_balance_native
+        # the last pivot range found and the grid it holds for (see _pivot_range)
+        self._pivot_range_cache: tuple[Grid, float, float] | None = None
 
     def run(self) -> ReplayResult:
         """Replay every event and return the counters."""
@@ -434,6 +436,9 @@ class TapeReplayService:
         # when the pivot rises (walls off, unlimited funds), so the grid at each end of a range
         # equal to this one means the same grid inside it; each side is probed on its own,
         # widest first, and the range is shrunk by PIVOT_MARGIN against float rounding
+        cached = self._pivot_range_cache
+        if cached is not None and cached[0] == full and cached[1] <= pivot_lots <= cached[2]:
+            return cached[1], cached[2]
         builder = self._builder(Grid())
         edges = []
         for sign in (-1, 1):
@@ -446,7 +451,9 @@ class TapeReplayService:
             if edge is None:
                 return None
             edges.append(edge)
-        return edges[0] * (1 + PIVOT_MARGIN), edges[1] * (1 - PIVOT_MARGIN)
+        low, high = edges[0] * (1 + PIVOT_MARGIN), edges[1] * (1 - PIVOT_MARGIN)
+        self._pivot_range_cache = (full, low, high)
+        return low, high
 
     def _top_box(
         self, full: Grid, target: Grid, book: L2Snapshot
