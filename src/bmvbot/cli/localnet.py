@@ -9,6 +9,7 @@ from pathlib import Path
 import platformdirs
 
 from bmvbot import bootstrap
+from bmvbot.logsetup import configure_logging
 
 EXIT_OK = 0
 DEFAULT_SEED_WALLETS = 4
@@ -25,6 +26,7 @@ def _report(lines: list[str]) -> None:
 
 
 def _localnet(args: argparse.Namespace) -> int:
+    configure_logging(args.log_level)
     wallets = args.wallets if args.seed_market else 0
     try:
         bootstrap.run_localnet(
@@ -70,6 +72,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         default=None,
         help="block-engine requests per second per client before HTTP 429 (default: no limit)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="INFO logs every processed transaction and bundle (default WARNING)",
     )
     parser.add_argument(
         "--data-dir", type=Path, default=_data_dir(), help="where the swarm key file is written"

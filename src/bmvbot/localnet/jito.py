@@ -16,6 +16,7 @@ the HTTP layer when asked for (``server.jito_app``).
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from solders.pubkey import Pubkey
@@ -39,6 +40,7 @@ TIP_ACCOUNTS = tuple(
     )
 )
 """The mainnet tip accounts (fact sheet 1.7); the localnet funds them at start."""
+logger = logging.getLogger(__name__)
 MAX_BUNDLE_TRANSACTIONS = 5
 MAX_STATUS_IDS = 5
 BUNDLE_RETENTION_SLOTS = 10_000
@@ -209,12 +211,20 @@ class BlockEngine:
                     [str(t.signatures[0]) for t in transactions], "Failed", self.chain.slot,
                     {"error": error_text(outcome.err), "tx_signature": str(outcome.signature)},
                 )  # fmt: skip
+                logger.info(
+                    "bundle failed bundle_id=%s transactions=%d failed_signature=%s error=%s",
+                    identifier, len(transactions), outcome.signature, error_text(outcome.err),
+                )  # fmt: skip
                 return identifier
         for outcome in outcomes:
             self.rpc.notify(outcome)
         self.bundles[identifier] = BundleRecord(
             [str(t.signatures[0]) for t in transactions], "Landed", self.chain.slot
         )
+        logger.info(
+            "bundle landed bundle_id=%s transactions=%d slot=%d",
+            identifier, len(transactions), self.chain.slot,
+        )  # fmt: skip
         return identifier
 
     def _statuses(self, params: list[Json], *, is_inflight: bool) -> Json:

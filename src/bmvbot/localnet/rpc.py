@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from bmvbot.openbook.ids import TOKEN_PROGRAM_ID
 from bmvbot.openbook.spl import TOKEN_ACCOUNT_SIZE, decode_mint, decode_token_account
 
 Json = Any
+logger = logging.getLogger(__name__)
 Listener = Callable[[TransactionOutcome], None]
 VERSION = {"solana-core": "2.1.0", "feature-set": 0}
 _ERROR_TEXT = {
@@ -323,6 +325,10 @@ class SolanaRpc:
             # the cluster drops what it cannot even charge; the signature never lands
             return str(tx.signatures[0])
         outcome = self.chain.execute(tx, commit=True)
+        logger.info(
+            "transaction processed signature=%s slot=%s error=%s",
+            outcome.signature, outcome.slot, error_text(outcome.err) if outcome.err else "none",
+        )  # fmt: skip
         self.notify(outcome)
         return str(outcome.signature)
 
