@@ -384,3 +384,35 @@ async def test_trading_target_control_throttles_the_bids() -> None:
     assert [o for o in throttled_orders if o.side is Side.ASK] == [
         o for o in full_orders if o.side is Side.ASK
     ]
+
+
+@pytest.mark.asyncio
+async def test_trading_market_spec_mismatch_is_a_config_error() -> None:
+    setup = trading("quiet")
+    market = dataclasses.replace(setup.params.market, quote_lot_size=7)
+    other = type(setup.service)(
+        setup.venue,
+        setup.clock,
+        dataclasses.replace(setup.params, market=market),
+        tip_lamports=10_000,
+    )
+
+    with pytest.raises(ConfigError, match="market parameters differ"):
+        await other.tick()
+
+
+@pytest.mark.asyncio
+async def test_trading_decide_is_a_dry_run_that_sends_nothing() -> None:
+    setup = trading("quiet")
+    await setup.service.wallets()
+    snapshot = await _snapshot(setup)
+
+    first = setup.service.decide(snapshot)
+    second = setup.service.decide(snapshot)
+
+    assert first.reason == second.reason == "initial"
+    assert first.plan is not None
+    assert first.plan == second.plan
+    assert sum(len(step.bids) + len(step.asks) for step in first.plan.steps) == 32
+    assert (await _snapshot(setup)).orders == ()
+    assert setup.service.state.execution.rebalances == 0
