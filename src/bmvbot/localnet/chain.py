@@ -13,10 +13,12 @@ executed in pieces:
   the transaction is all-or-nothing; then the real fee (5,000 lamports per signature plus the
   priority fee) replaces whatever the sub-transactions were charged.
 
-Limits of that approach: compute units are counted only for the LiteSVM pieces (the emulator
-reports 0), a CPI into OpenBook from another program is not emulated, and log lines of the
-emulated program are shorter than the real program's. With ``openbook_so`` the real program runs
-inside LiteSVM and no splitting happens.
+Limits of that approach: OpenBook compute units are an estimate (``compute``), reported but
+not held against the transaction's compute-unit limit; each LiteSVM piece gets its own default
+budget; a CPI into OpenBook from another program is not emulated (LiteSVM fails it: no such
+program); the emulated program's log lines are fewer than the real one's (its ``Program data:``
+events and return data are exact). With ``openbook_so`` the real program runs inside LiteSVM and
+nothing is split. Signature statuses and blockhashes are kept in memory only.
 """
 
 from __future__ import annotations
