@@ -34,7 +34,7 @@ from bmvbot.services.simulation import run_simulation
 from bmvbot.settings import load_settings
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Response
+    from playwright.sync_api import ConsoleMessage, Page, Response
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -179,6 +179,7 @@ def test_dashboard_browser_login_live_updates_and_lab_charts(
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: _on_console(message, errors))
     page.goto(running_server.url + "/")
 
     page.fill("#login-user", USER)
@@ -260,6 +261,12 @@ def test_dashboard_browser_simulation_lab_draws_both_paths(
     fills = page.text_content("[data-metric='fills']")
     assert fills is not None
     assert int(fills.replace(",", "")) > 0
+
+
+def _on_console(message: ConsoleMessage, errors: list[str]) -> None:
+    # the deliberately wrong password is the one refused request the page may log
+    if message.type == "error" and "status of 401" not in message.text:
+        errors.append(message.text)
 
 
 def _simulation_post(response: Response) -> bool:
