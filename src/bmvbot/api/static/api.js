@@ -86,7 +86,8 @@ export async function getJson(path, signal) {
   return (await request(path, { signal })).body;
 }
 
-function parseEvent(block) {
+/** Return one server-sent event block as {type, id, data} (data parsed as JSON), or null. */
+export function parseEvent(block) {
   const event = { type: "message", id: null, data: "" };
   const data = [];
   for (const line of block.split("\n")) {

@@ -13,9 +13,10 @@ export function niceTicks(min, max, count = 5) {
   const raw = (max - min) / Math.max(1, count);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
+  // multiples of the step (no running sum: it would drift); bounded whatever the input
   const ticks = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) {
-    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let i = Math.ceil(min / step); i * step <= max + step * 1e-9 && ticks.length < 100; i += 1) {
+    ticks.push(i === 0 ? 0 : i * step);
   }
   return ticks;
 }
