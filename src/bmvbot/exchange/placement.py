@@ -585,7 +585,8 @@ def _cannot_fail_once_started(
             return False
     if order.side is _BID:
         most_native = max_quote * market.quote_lot_size
-        most_native += maker_fees_ceil(most_native, market.maker_fee)
+        if market.maker_fee > 0:
+            most_native += maker_fees_ceil(most_native, market.maker_fee)
         return token.amount + account.quote_free_native >= most_native
     return token.amount + account.base_free_native >= max_base * market.base_lot_size
 
