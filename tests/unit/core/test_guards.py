@@ -121,7 +121,9 @@ def test_check_proximity_between_bands_is_silent() -> None:
 def test_check_proximity_unsorted_resting_grid_uses_nearest_levels() -> None:
     resting = Grid((level(Side.BID, 900), level(Side.BID, 950)), (level(Side.ASK, 1100),))
 
-    detail = check_proximity(observe(market=960.0, resting=resting), GuardParams(proximity_fraction=0.03))
+    detail = check_proximity(
+        observe(market=960.0, resting=resting), GuardParams(proximity_fraction=0.03)
+    )
 
     assert detail is not None
     assert "bid at 950" in detail
