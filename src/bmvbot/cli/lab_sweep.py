@@ -10,7 +10,8 @@ Each ``--param`` names a dotted config key (``section.key``) and its comma-separ
 read like ``BMVBOT_<SECTION>__<KEY>`` environment values (TOML literals; text keys as is). The
 values are applied on top of the config file and the environment and every combination is
 validated by the settings layer before the first run, so a bad key or value stops the sweep at
-once with the usual configuration error (exit code 2). A progress bar runs on stderr.
+once with the usual configuration error (exit code 2). A progress bar runs on stderr; Ctrl-C
+writes the rows finished so far to ``--out`` and exits with 130.
 """
 
 from __future__ import annotations
@@ -172,7 +173,15 @@ def _sweep(args: argparse.Namespace) -> int:
     env: Mapping[str, str] = {} if args.ignore_env else os.environ
     # validate every combination before the first (possibly long) run
     runs = [(values, sweep_settings(args.config, env, values)) for values in grid]
-    rows = _run_all(args, runs)
+    rows: list[dict[str, object]] = []
+    try:
+        _run_all(args, runs, rows)
+    except KeyboardInterrupt:
+        # keep what was computed: write the finished rows, then stop as interrupted
+        if output is not None and rows:
+            _write(output, rows)
+            print(f"interrupted: {len(rows)} of {len(runs)} rows written to {output}")
+        raise
     if output is None:
         _print_rows(rows)
     else:
@@ -182,9 +191,10 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _run_all(
-    args: argparse.Namespace, runs: list[tuple[dict[str, str], Settings]]
-) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+    args: argparse.Namespace,
+    runs: list[tuple[dict[str, str], Settings]],
+    rows: list[dict[str, object]],
+) -> None:
     console = Console(stderr=True)
     columns = (
         TextColumn("[bold]sweep[/]"),
@@ -211,7 +221,6 @@ def _run_all(
             row.update(metrics(result.summary, settings.market.to_spec()))
             rows.append(row)
             progress.advance(task)
-    return rows
 
 
 def _columns(rows: Sequence[Mapping[str, object]]) -> list[str]:

@@ -1,7 +1,9 @@
+import _thread
 import csv
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +223,25 @@ def test_table_text_fills_missing_counts_with_zero() -> None:
         "2,1,3",
     ]
     assert as_json[0]["rebalances_deviation"] == 0
+
+
+def test_lab_sweep_interrupted_writes_the_finished_rows_and_exits_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "table.csv"
+    # 100 runs of ~0.1 s after ~0.5 s of validation: the interrupt lands mid-sweep
+    values = ",".join(f"{0.30 + n / 1000:.3f}" for n in range(100))
+    # a real Ctrl-C: SIGINT's handler runs in the main thread while the sweep is running
+    timer = threading.Timer(3.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        code = _sweep("--scenario", "random_walk", "--steps", "20",
+                      "--param", f"grid.step_pct={values}", "--out", str(table))  # fmt: skip
+    finally:
+        timer.cancel()
+
+    assert code == 130
+    rows = list(csv.DictReader(table.read_text().splitlines()))
+    assert 1 <= len(rows) < 100
+    assert [row["grid.step_pct"] for row in rows] == values.split(",")[: len(rows)]
+    assert f"interrupted: {len(rows)} of 100 rows written" in capsys.readouterr().out
