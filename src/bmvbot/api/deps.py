@@ -20,7 +20,7 @@ from bmvbot.core.errors import AuthError, RetryableVenueError
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /login.")
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
     """Return the app's context."""
     context: ApiContext = request.app.state.context
     return context
@@ -30,7 +30,7 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_user(context: Context, credentials: Credentials) -> Principal:
+async def get_user(context: Context, credentials: Credentials) -> Principal:
     """Return the principal of the bearer token (``read`` scope required).
 
     Raises:
@@ -47,7 +47,7 @@ def get_user(context: Context, credentials: Credentials) -> Principal:
 CurrentUser = Annotated[Principal, Depends(get_user)]
 
 
-def get_controller(user: CurrentUser) -> Principal:
+async def get_controller(user: CurrentUser) -> Principal:
     """Return the principal when its token allows control (pause, resume, cancel, simulate)."""
     user.require(SCOPE_CONTROL)
     return user
@@ -56,7 +56,7 @@ def get_controller(user: CurrentUser) -> Principal:
 Controller = Annotated[Principal, Depends(get_controller)]
 
 
-def get_bot(context: Context) -> BotHandle:
+async def get_bot(context: Context) -> BotHandle:
     """Return the running bot.
 
     Raises:

@@ -102,5 +102,5 @@ def exposition(bot: BotHandle | None) -> str:
 async def metrics(context: Context, credentials: Credentials) -> PlainTextResponse:
     """Return the Prometheus metrics (needs a bearer token unless configured public)."""
     if not context.is_metrics_public:
-        get_user(context, credentials)
+        await get_user(context, credentials)
     return PlainTextResponse(exposition(context.bot), media_type=CONTENT_TYPE)
