@@ -34,6 +34,7 @@ TAKERS = 4
 OPS_PER_ROUND = 20_000
 MID_PRICE_LOTS = 10_000
 FUNDS_NATIVE = 10**15
+MAX_OPEN_ORDERS = 24
 CANCEL_SHARE = 0.35
 """Share of a maker's turns that cancel its oldest order still on the book (if any)."""
 
@@ -136,31 +137,35 @@ class ExchangeWorkload:
         """Run the planned turns (plus a crank whenever the heap holds over 32 events)."""
         exchange = self.exchange
         place_order = exchange.place_order
+        cancel_order = exchange.cancel_order
         heap = exchange.markets["market"].event_heap
-        open_orders = exchange.open_orders
+        # the slot lists stay the same objects unless an instruction fails (which ends the run)
+        slots = [exchange.open_orders[account_id].slots for _, account_id, _, _ in self.accounts]
         accounts = self.accounts
+        now_s = self.now_s
         places = cancels = takes = cranks = 0
         for kind, actor, args, token, wants_cancel in plan:
-            self.now_s += 1
+            now_s += 1
             if kind == 1:
                 owner, account_id, _, _ = accounts[MAKERS + actor]
-                place_order(owner, account_id, args, token, self.now_s)
+                place_order(owner, account_id, args, token, now_s)
                 takes += 1
             else:
                 owner, account_id, _, _ = accounts[actor]
-                in_use = open_orders[account_id].open_orders_in_use
+                in_use = MAX_OPEN_ORDERS - slots[actor].count(None)
                 order_id = self._oldest_on_book(actor) if in_use >= 20 or wants_cancel else None
                 if order_id is not None:
-                    exchange.cancel_order(owner, account_id, order_id)
+                    cancel_order(owner, account_id, order_id)
                     cancels += 1
-                elif in_use < 24:
-                    result = place_order(owner, account_id, args, token, self.now_s)
+                elif in_use < MAX_OPEN_ORDERS:
+                    result = place_order(owner, account_id, args, token, now_s)
                     if result.order_id is not None:
                         self.resting[actor].append(result.order_id)
                     places += 1
             if heap.count > 32:
                 exchange.consume_events("market", 8, self.account_ids)
                 cranks += 1
+        self.now_s = now_s
         return RunCounts(places, cancels, takes, cranks)
 
 
