@@ -62,6 +62,10 @@ proximity_pct = 0.01
 cooldown_s = 1.0
 entropy_interval_s = 120.0
 """
+# deviation fires on small moves while the slow pivot keeps the same grid: held grids
+HELD = TIGHT.replace("deviation_pct = 0.2", "deviation_pct = 0.03").replace(
+    "entropy_interval_s = 120.0", "entropy_interval_s = 20.0"
+)
 CONFIGS = {
     "default": "",
     "tight": TIGHT,
@@ -70,6 +74,17 @@ CONFIGS = {
     "walls": TIGHT.replace("[grid]", "[grid]\nlarge_order_threshold = 5.0"),
     "target_control": TIGHT + "[target]\ntotal_emission = 100.0\n",
     "short_lookback": TIGHT.replace("[guards]", "[pivot]\nlookback_days = 0.001\n[guards]"),
+    "short_entropy": TIGHT.replace("entropy_interval_s = 120.0", "entropy_interval_s = 3.0"),
+    "held": HELD,
+    "held_short_entropy": HELD.replace("entropy_interval_s = 20.0", "entropy_interval_s = 4.0"),
+    "held_walls": HELD.replace("[grid]", "[grid]\nlarge_order_threshold = 0.5"),
+    "held_seed": HELD
+    + "[pivot]\nseed_price = 1.0\nseed_daily_volume = 10000000.0\n"
+    + "seed_start = 2026-01-01T00:00:00Z\nlookback_days = 0.01\n",
+    "seed": TIGHT
+    + "[pivot]\nseed_price = 1.0\nseed_daily_volume = 10000000.0\n"
+    + "seed_start = 2026-01-01T00:00:00Z\nlookback_days = 0.01\n",
+    "small_walls": TIGHT.replace("[grid]", "[grid]\nlarge_order_threshold = 0.5"),
 }
 
 
