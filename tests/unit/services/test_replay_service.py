@@ -369,3 +369,15 @@ def test_replay_tape_vwap_matches_pivot_engine(tmp_path: Path) -> None:
             assert vwap[index] == pytest.approx(state.price_lots, rel=1e-13)
         else:
             assert math.isnan(vwap[index])
+
+
+def test_replay_tape_params_depth_below_one_lot_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"grid\.bid_depth .*one base lot"):
+        _params(tmp_path, "[grid]\nbid_depth = 0.005\n")
+
+
+def test_replay_tape_params_geometry_from_tick_and_lot_fees_from_config(tmp_path: Path) -> None:
+    params = _params(tmp_path, TIGHT)
+
+    assert params.market == tape_market_spec(TICK, LOT, maker_fee_ppm=-100, taker_fee_ppm=400)
+    assert params.grid.step_price_lots == 3
