@@ -10,6 +10,7 @@ of long runs, and learns the seconds per step from finished runs to estimate new
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections import OrderedDict
@@ -30,6 +31,8 @@ from bmvbot.core.types import MarketSpec
 from bmvbot.services.simulation import run_simulation
 from bmvbot.settings import Settings, validate_settings
 from bmvbot.settings.loader import SECTIONS
+
+_log = logging.getLogger("bmvbot.api.jobs")
 
 MAX_POINTS = 1000
 """Samples of a returned series at most (the resolution halves beyond)."""
@@ -205,6 +208,11 @@ class SimulationJobs:
             job.status = "done"
         except BotError as error:
             job.error = ErrorResponse(error=_code(error), detail=str(error))
+            job.status = "failed"
+        except Exception as error:  # noqa: BLE001 -- the job's supervisor: record, never re-raise
+            # an unexpected failure must still end the job, without its text (it may be anything)
+            _log.error("simulation job failed", extra={"error_type": type(error).__name__})
+            job.error = ErrorResponse(error="internal_error", detail="the simulation failed")
             job.status = "failed"
 
     def get(self, job_id: str) -> SimulationJobResponse | None:

@@ -285,3 +285,23 @@ async def test_api_cors_closed_by_default(harness: Harness) -> None:
     )
 
     assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.asyncio
+async def test_api_cors_configured_origin_allowed(password_hash: str) -> None:
+    context = await make_context(password_hash)
+    api = context.settings.api.model_copy(update={"cors_origins": ["https://ops.example.com"]})
+    context.settings = context.settings.model_copy(update={"api": api})
+    async with client_of(context) as client:
+        allowed = await client.options(
+            "/api/stats",
+            headers={
+                "Origin": "https://ops.example.com",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "Authorization",
+            },
+        )
+        other = await client.get("/health", headers={"Origin": "https://evil.example"})
+
+    assert allowed.headers["access-control-allow-origin"] == "https://ops.example.com"
+    assert "access-control-allow-origin" not in other.headers

@@ -8,6 +8,9 @@ import pytest
 from tests.integration.api.api_harness import Harness
 
 from bmvbot import bootstrap
+from bmvbot.api import jobs
+from bmvbot.api.schemas import SimulationResultResponse
+from bmvbot.core.errors import InvariantError
 from bmvbot.services.simulation import run_simulation
 from bmvbot.settings import load_settings
 
@@ -161,3 +164,23 @@ async def test_api_simulation_read_only_token_returns_403(harness: Harness) -> N
     )
 
     assert response.status_code == 403
+
+
+@pytest.mark.asyncio
+async def test_api_simulation_job_with_invariant_failure_is_failed_not_stuck(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fault injection: no real scenario corrupts the trading state on demand
+    def broken(run: jobs.PreparedRun) -> SimulationResultResponse:
+        raise InvariantError("crossed grid")
+
+    monkeypatch.setattr(jobs, "simulate", broken)
+    harness.context.sync_simulation_budget_s = 0.0
+    headers = harness.headers()
+
+    started = await harness.client.post("/api/simulation", json=_body(), headers=headers)
+    await harness.context.jobs.wait(started.json()["id"])
+    job = (await harness.client.get(started.headers["location"], headers=headers)).json()
+
+    assert job["status"] == "failed"
+    assert job["error"] == {"error": "simulation_failed", "detail": "crossed grid"}
