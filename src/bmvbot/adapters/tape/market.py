@@ -127,6 +127,9 @@ class NumpyTapeMarket(TapeMarket):
             if has_filled or index == bound or self._is_band_hit(index, watch):
                 self._force = None
                 return self._step(index)
+        if self._pending is not None and self._pending[1] < count:
+            # sent while handling the last event: it reaches the book after it
+            self._arrive(count - 1)
         return None
 
     # -- searching ---------------------------------------------------------------------------

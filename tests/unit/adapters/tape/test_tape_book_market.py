@@ -334,3 +334,23 @@ def test_tape_market_random_tapes_match_reference(
 
     assert sorted(actual) == sorted(expected)
     assert market.counters.post_only_rejects == rejects
+
+
+def test_tape_market_sent_at_last_event_rests_at_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "end.csv"
+    path.write_text("ts_ns,kind,side,price,qty\n1,book,bid,0.9999,10\n2,book,ask,1.0001,10\n")
+    market = NumpyTapeMarket(TapeBook(read_tape(path, TICK, LOT)), ReplayLatency())
+    market.advance(EVERY_EVENT)
+    last = market.advance(EVERY_EVENT)
+    grid = Grid(
+        bids=(Level(Side.BID, PriceLots(9998), BaseLots(100)),),
+        asks=(Level(Side.ASK, PriceLots(10001), BaseLots(100)),),
+    )
+
+    market.replace(grid)
+    after = market.advance(ReplayWatch())
+
+    assert last is not None
+    assert last.index == 1
+    assert after is None
+    assert market.counters == type(market.counters)(2, 0, 2)
