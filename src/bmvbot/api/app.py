@@ -2,7 +2,8 @@
 
 Everything a route needs comes from the ``ApiContext`` stored on ``app.state``; there are no
 module globals. CORS is closed unless ``[api] cors_origins`` lists origins; the OpenAPI
-document is at ``/openapi.json`` and the docs at ``/docs``.
+document is at ``/openapi.json``. FastAPI's ``/docs`` and ``/redoc`` pages are off: they load
+their scripts from a CDN.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ DESCRIPTION = (
 
 def create_app(context: ApiContext) -> FastAPI:
     """Return the API app serving ``context``."""
-    app = FastAPI(title="bmvbot API", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="bmvbot API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.context = context
     install_error_handlers(app)
     origins = list(context.settings.api.cors_origins)

@@ -305,3 +305,13 @@ async def test_api_cors_configured_origin_allowed(password_hash: str) -> None:
 
     assert allowed.headers["access-control-allow-origin"] == "https://ops.example.com"
     assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.asyncio
+async def test_api_openapi_public_and_cdn_docs_off(harness: Harness) -> None:
+    schema = await harness.client.get("/openapi.json")
+    docs = await harness.client.get("/docs")
+
+    assert schema.status_code == 200
+    assert "/api/stats" in schema.json()["paths"]
+    assert docs.status_code == 404
