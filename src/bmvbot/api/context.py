@@ -92,10 +92,18 @@ def api_context(
 ) -> ApiContext:
     """Return the context of ``settings`` with security settings read from ``env``.
 
+    ``BMVBOT_METRICS_PUBLIC=true`` serves ``/metrics`` without a token (bind the API to a
+    private interface then).
+
     Raises:
         ConfigError: see ``AuthSettings.from_env`` (live mode without a strong secret).
     """
     auth = AuthSettings.from_env(env, is_live=settings.venue.mode == "live")
     return ApiContext(
-        settings=settings, auth=auth, wall_clock=bootstrap.system_clock(), bot=bot, stores=stores
+        settings=settings,
+        auth=auth,
+        wall_clock=bootstrap.system_clock(),
+        bot=bot,
+        stores=stores,
+        is_metrics_public=env.get("BMVBOT_METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
     )

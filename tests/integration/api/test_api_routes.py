@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.integration.api.api_harness import MARKET_KEY, Harness, client_of, make_context
+from tests.integration.api.api_harness import (
+    JWT_SECRET,
+    MARKET_KEY,
+    Harness,
+    client_of,
+    make_context,
+)
 
 from bmvbot.api.app import create_app
+from bmvbot.api.context import api_context
 from bmvbot.core.stats import imbalance_index
+from bmvbot.settings import load_settings
 
 PROTECTED = [
     ("GET", "/api/stats"),
@@ -315,3 +323,14 @@ async def test_api_openapi_public_and_cdn_docs_off(harness: Harness) -> None:
     assert schema.status_code == 200
     assert "/api/stats" in schema.json()["paths"]
     assert docs.status_code == 404
+
+
+@pytest.mark.parametrize(("value", "is_public"), [("", False), ("true", True), ("0", False)])
+def test_api_context_metrics_public_from_env(value: str, *, is_public: bool) -> None:
+    settings = load_settings(None, env={})
+    env = {"BMVBOT_JWT_SECRET": JWT_SECRET, "BMVBOT_METRICS_PUBLIC": value}
+
+    context = api_context(settings, env)
+
+    assert context.is_metrics_public is is_public
+    assert context.bot is None
