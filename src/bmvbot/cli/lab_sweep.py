@@ -118,23 +118,37 @@ def combinations(params: Sequence[SweepParam]) -> list[dict[str, str]]:
     ]
 
 
-def sweep_settings(
-    config: Path | None, env: Mapping[str, str], overrides: Mapping[str, str]
-) -> Settings:
-    """Return the settings of ``config`` and ``env`` with ``overrides`` (dotted key -> text).
+@dataclass(frozen=True, slots=True)
+class ConfigDocument:
+    """The parsed config file (or the shipped default) every combination starts from."""
+
+    raw: Mapping[str, Any]
+    source: str
+
+
+def config_document(config: Path | None, env: Mapping[str, str]) -> ConfigDocument:
+    """Return the parsed ``--config`` file (else ``BMVBOT_CONFIG``, else the shipped default).
 
     Raises:
-        ConfigError: the file cannot be read; InvalidConfigError: a key or value is invalid.
+        ConfigError: the file cannot be read or parsed.
     """
     path = config_path(config, env)
     if path is None:
-        source = DEFAULT_SOURCE
         text = resources.files("bmvbot").joinpath(DEFAULT_CONFIG_NAME).read_text()
-        raw: dict[str, Any] = tomllib.loads(text)
-    else:
-        source = str(path)
-        raw = read_toml(path)
-    merged, origins, errors = apply_env(raw, env)
+        return ConfigDocument(tomllib.loads(text), DEFAULT_SOURCE)
+    return ConfigDocument(read_toml(path), str(path))
+
+
+def sweep_settings(
+    document: ConfigDocument, env: Mapping[str, str], overrides: Mapping[str, str]
+) -> Settings:
+    """Return the settings of ``document`` and ``env`` with ``overrides`` (dotted key -> text).
+
+    Raises:
+        InvalidConfigError: a key or value is invalid (each one named).
+    """
+    # apply_env copies every section table: the document itself is never changed
+    merged, origins, errors = apply_env(document.raw, env)
     for dotted, text in overrides.items():
         section, key = dotted.split(".", 1)
         table = merged.setdefault(section, {})
@@ -149,7 +163,7 @@ def sweep_settings(
                         table.pop(other, None)
         table[key] = _value(section, key, text)
     return validate_settings(
-        merged, source=f"{source} with --param", origins=origins, errors=errors
+        merged, source=f"{document.source} with --param", origins=origins, errors=errors
     )
 
 
@@ -172,7 +186,8 @@ def _sweep(args: argparse.Namespace) -> int:
     grid = combinations(params)
     env: Mapping[str, str] = {} if args.ignore_env else os.environ
     # validate every combination before the first (possibly long) run
-    runs = [(values, sweep_settings(args.config, env, values)) for values in grid]
+    document = config_document(args.config, env)
+    runs = [(values, sweep_settings(document, env, values)) for values in grid]
     rows: list[dict[str, object]] = []
     try:
         _run_all(args, runs, rows)

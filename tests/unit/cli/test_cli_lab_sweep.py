@@ -13,6 +13,7 @@ from bmvbot.cli.lab_sweep import (
     MAX_COMBINATIONS,
     SweepParam,
     combinations,
+    config_document,
     parse_param,
     sweep_settings,
     table_text,
@@ -93,7 +94,9 @@ def test_sweep_settings_applies_values_over_file_and_environment(tmp_path: Path)
     config.write_text("[grid]\nstep_pct = 0.7\nlevels_per_side = 5\n")
     env = {"BMVBOT_GRID__GAMMA": "1.0", "BMVBOT_GRID__LEVELS_PER_SIDE": "6"}
 
-    settings = sweep_settings(config, env, {"grid.step_pct": "0.4", "grid.levels_per_side": "3"})
+    overrides = {"grid.step_pct": "0.4", "grid.levels_per_side": "3"}
+
+    settings = sweep_settings(config_document(config, env), env, overrides)
 
     assert settings.grid.step_pct == 0.4
     assert settings.grid.levels_per_side == 3
@@ -104,9 +107,13 @@ def test_sweep_settings_alias_replaces_the_file_spelling(tmp_path: Path) -> None
     config = tmp_path / "bmvbot.toml"
     config.write_text("[grid]\nfront_run_ticks = 1\n")
 
-    settings = sweep_settings(config, {}, {"grid.front_run_tick_size_sol": "0.000002"})
+    document = config_document(config, {})
+
+    settings = sweep_settings(document, {}, {"grid.front_run_tick_size_sol": "0.000002"})
+    again = sweep_settings(document, {}, {})
 
     assert settings.to_params().grid.front_run_ticks == 2
+    assert again.grid.front_run_ticks == 1  # the document is unchanged by a combination
 
 
 @pytest.mark.parametrize(
@@ -120,7 +127,7 @@ def test_sweep_settings_alias_replaces_the_file_spelling(tmp_path: Path) -> None
 )
 def test_sweep_settings_bad_key_or_value_names_it(overrides: dict[str, str], named: str) -> None:
     with pytest.raises(InvalidConfigError) as error:
-        sweep_settings(None, {}, overrides)
+        sweep_settings(config_document(None, {}), {}, overrides)
 
     assert named in str(error.value)
 
@@ -232,7 +239,7 @@ def test_lab_sweep_interrupted_writes_the_finished_rows_and_exits_130(
     # 100 runs of ~0.1 s after ~0.5 s of validation: the interrupt lands mid-sweep
     values = ",".join(f"{0.30 + n / 1000:.3f}" for n in range(100))
     # a real Ctrl-C: SIGINT's handler runs in the main thread while the sweep is running
-    timer = threading.Timer(3.0, _thread.interrupt_main)
+    timer = threading.Timer(2.0, _thread.interrupt_main)
     timer.start()
     try:
         code = _sweep("--scenario", "random_walk", "--steps", "20",
