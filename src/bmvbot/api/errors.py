@@ -4,7 +4,8 @@ Status codes: ``ConfigError`` 422 (a request value the configuration rules refus
 ``AuthError`` 401 (with ``WWW-Authenticate: Bearer``), ``ForbiddenError`` 403,
 ``RateLimitedError`` 429 (with ``Retry-After``), retryable venue/store/feed errors 503,
 ``RejectedError`` 409, other venue, feed or store errors 502/503, ``InvariantError`` and
-anything unexpected 500 with a fixed sentence (logged, never echoed). Validation errors are
+anything unexpected 500 with a fixed sentence (the error's type is logged; its text and
+traceback are neither logged nor echoed). Validation errors are
 422 with the field paths and rules but never the submitted values (a password may be one);
 a body that is not JSON is 400.
 """
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bmvbot.core.errors import (
     AuthError,
@@ -124,17 +126,44 @@ async def on_http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    """Answer 500 with a fixed sentence; log the error's type (the log scrubs secrets)."""
-    _log.error(
-        "unexpected error", extra={"path": request.url.path, "error_type": type(error).__name__}
-    )
-    return JSONResponse(error_body("internal_error", INTERNAL_DETAIL), status_code=500)
+class InternalErrorMiddleware:
+    """Answer an unexpected exception with 500 ``internal_error`` and stop it there.
+
+    The request's supervisor: the error's type is logged, never its text or traceback (the
+    framework's own last-resort handler would log the traceback and re-raise).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request; turn an escaping exception into a 500 (if nothing was sent yet)."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        has_started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal has_started
+            has_started = has_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, tracked)
+        except Exception as error:  # noqa: BLE001 -- the request's supervisor
+            _log.error(
+                "unexpected error",
+                extra={"path": scope.get("path", ""), "error_type": type(error).__name__},
+            )
+            if not has_started:
+                response = JSONResponse(error_body("internal_error", INTERNAL_DETAIL), 500)
+                await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers and the last-resort middleware on ``app``."""
     app.add_exception_handler(BotError, on_bot_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected_error)
+    app.add_middleware(InternalErrorMiddleware)

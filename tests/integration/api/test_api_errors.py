@@ -66,11 +66,13 @@ async def test_api_unknown_route_and_method_use_error_shape(harness: Harness) ->
 
 
 @pytest.mark.asyncio
-async def test_api_unexpected_error_returns_500_without_detail(password_hash: str) -> None:
+async def test_api_unexpected_error_returns_500_without_detail(
+    password_hash: str, caplog: pytest.LogCaptureFixture
+) -> None:
     context = await make_context(password_hash)
     assert context.bot is not None
     context.bot.tap.latency_ms["snapshot"] = None  # type: ignore[assignment]  # corrupt on purpose
-    async with client_of(context, raise_errors=False) as client:
+    async with client_of(context) as client:  # nothing escapes the app
         response = await client.get(
             "/api/stats", headers={"Authorization": f"Bearer {context.tokens.issue(USER)}"}
         )
@@ -81,6 +83,9 @@ async def test_api_unexpected_error_returns_500_without_detail(password_hash: st
         "detail": "internal error; the server log has the details",
     }
     assert "Traceback" not in response.text
+    assert "Traceback" not in caplog.text
+    assert "error_type" not in response.text
+    assert any(record.getMessage() == "unexpected error" for record in caplog.records)
 
 
 @pytest.mark.asyncio
