@@ -101,7 +101,8 @@ def cancel_all(market: Market, account: OpenOrdersAccount, side: Side | None, li
             continue
         if limit == 0:
             break
-        order = market.book_side(entry.side).by_id.get(entry.order_id)
+        book = market.asks if entry.side is _ASK else market.bids
+        order = book.by_id.get(entry.order_id)
         if order is not None:
             total += cancel_resting(market, account, order)
         limit -= 1
@@ -110,7 +111,7 @@ def cancel_all(market: Market, account: OpenOrdersAccount, side: Side | None, li
 
 def cancel_resting(market: Market, account: OpenOrdersAccount, order: RestingOrder) -> int:
     """Take ``order`` off the book into ``account``'s free balances; return its base lots."""
-    market.book_side(order.side).remove(order)
+    (market.asks if order.side is _ASK else market.bids).remove(order)
     account.cancel_order(
         order.owner_slot, order.quantity, market.base_lot_size, market.quote_lot_size,
         market.maker_fee,
