@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +28,10 @@ from bmvbot.api.schemas import (
     SimulationRequest,
     SimulationResultResponse,
 )
-from bmvbot.core.errors import BotError, ConfigError, RateLimitedError
+from bmvbot.core.errors import BotError, ConfigError, RateLimitedError, RetryableVenueError
 from bmvbot.core.types import MarketSpec
 from bmvbot.services.simulation import run_simulation
+from bmvbot.services.state import TradingState
 from bmvbot.settings import Settings, validate_settings
 from bmvbot.settings.loader import SECTIONS
 
@@ -96,7 +99,7 @@ def market_info(spec: MarketSpec, market_key: str) -> MarketInfo:
     )
 
 
-async def _run(run: PreparedRun) -> SimulationResultResponse:
+async def _run(run: PreparedRun, cancel: threading.Event | None) -> SimulationResultResponse:
     request = run.request
     params = run.settings.to_params()
     session = bootstrap.simulated_session(
@@ -113,7 +116,7 @@ async def _run(run: PreparedRun) -> SimulationResultResponse:
     duration_ns = (request.steps - 1) * session.pacer.interval_ns
     result = await run_simulation(
         session.service, session.clock, session.pacer, duration_ns=duration_ns,
-        max_points=MAX_POINTS,
+        max_points=MAX_POINTS, on_tick=None if cancel is None else _stop_when(cancel),
     )  # fmt: skip
     elapsed_ms = (time.perf_counter() - start) * 1000.0
     return SimulationResultResponse(
@@ -130,13 +133,24 @@ async def _run(run: PreparedRun) -> SimulationResultResponse:
     )
 
 
-def simulate(run: PreparedRun) -> SimulationResultResponse:
+def _stop_when(cancel: threading.Event) -> Callable[[TradingState], None]:
+    def on_tick(state: TradingState) -> None:
+        if cancel.is_set():
+            raise RetryableVenueError("simulation cancelled: the server is stopping")
+
+    return on_tick
+
+
+def simulate(run: PreparedRun, cancel: threading.Event | None = None) -> SimulationResultResponse:
     """Run ``run`` to the end on a fresh event loop (call it in a worker thread).
 
+    Setting ``cancel`` stops the run at its next tick.
+
     Raises:
-        ConfigError, InvariantError, VenueError: as the trading loop raises them.
+        ConfigError, InvariantError, VenueError: as the trading loop raises them;
+            ``RetryableVenueError`` when cancelled.
     """
-    return asyncio.run(_run(run))
+    return asyncio.run(_run(run, cancel))
 
 
 @dataclass(slots=True)
@@ -163,6 +177,11 @@ class SimulationJobs:
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._seconds_per_step = DEFAULT_SECONDS_PER_STEP
         self._running = asyncio.Semaphore(MAX_RUNNING)
+        self._cancel = threading.Event()
+
+    def close(self) -> None:
+        """Stop every running simulation at its next tick (the server is stopping)."""
+        self._cancel.set()
 
     def estimate_s(self, steps: int) -> float:
         """Return the expected run time of ``steps`` steps, from the runs seen so far."""
@@ -176,7 +195,7 @@ class SimulationJobs:
     async def run_now(self, run: PreparedRun) -> SimulationResultResponse:
         """Run in a worker thread and return the result (the event loop stays free)."""
         async with self._running:
-            result = await asyncio.to_thread(simulate, run)
+            result = await asyncio.to_thread(simulate, run, self._cancel)
         self.learn(result)
         return result
 
@@ -203,7 +222,7 @@ class SimulationJobs:
         try:
             async with self._running:
                 job.status = "running"
-                job.result = await asyncio.to_thread(simulate, run)
+                job.result = await asyncio.to_thread(simulate, run, self._cancel)
             self.learn(job.result)
             job.status = "done"
         except BotError as error:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,9 +22,10 @@ import uvicorn
 
 from bmvbot import bootstrap
 from bmvbot.api.app import create_app
-from bmvbot.api.context import BotHandle, api_context
+from bmvbot.api.context import ApiContext, BotHandle, api_context
 from bmvbot.api.observer import observe
 from bmvbot.bootstrap import TradingSession
+from bmvbot.core.errors import ConfigError
 from bmvbot.ports.store import Stores
 from bmvbot.services.simulation import run_simulation
 from bmvbot.settings import Settings
@@ -48,9 +50,12 @@ class ApiServer:
 
     server: EmbeddedServer | None = None
     task: asyncio.Task[None] | None = None
+    context: ApiContext | None = None
 
     async def stop(self) -> None:
-        """Ask the server to exit and wait for it (bounded)."""
+        """Stop running simulation jobs, ask the server to exit and wait for it (bounded)."""
+        if self.context is not None:
+            self.context.jobs.close()
         if self.server is None or self.task is None:
             return
         self.server.should_exit = True
@@ -58,6 +63,27 @@ class ApiServer:
             await asyncio.wait_for(self.task, STOP_TIMEOUT_S)
         except TimeoutError:
             _log.warning("API server did not stop in time")
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """Return a socket bound to ``host:port`` (IPv6 when the host has a colon).
+
+    Raises:
+        ConfigError: the address cannot be bound (in use, not local, no permission).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"the API cannot listen on {host}:{port}: {error.strerror}; set [api] host/port "
+            "or --host/--port",
+            key="api.port",
+        ) from None
+    return sock
 
 
 def _market_key(settings: Settings) -> str:
@@ -92,19 +118,23 @@ async def start(
         session.pacer.interval_ns,
     )
     context = api_context(settings, os.environ, bot=bot, stores=stores)
+    host = host or settings.api.host
+    port = port or settings.api.port
+    # bind here: uvicorn would exit the process on a busy port, trading loop and all
+    sock = listen_socket(host, port)
     config = uvicorn.Config(
         create_app(context),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
+        host=host,
+        port=port,
         log_config=None,
         access_log=False,
         lifespan="off",
         server_header=False,
     )
     server = EmbeddedServer(config)
-    task = asyncio.create_task(server.serve())
-    _log.info("API listening", extra={"host": config.host, "port": config.port})
-    return session, ApiServer(server, task)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    _log.info("API listening", extra={"host": host, "port": port})
+    return session, ApiServer(server, task, context)
 
 
 async def run_api(

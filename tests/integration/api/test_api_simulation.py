@@ -171,7 +171,7 @@ async def test_api_simulation_job_with_invariant_failure_is_failed_not_stuck(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # fault injection: no real scenario corrupts the trading state on demand
-    def broken(run: jobs.PreparedRun) -> SimulationResultResponse:
+    def broken(run: jobs.PreparedRun, cancel: object = None) -> SimulationResultResponse:
         raise InvariantError("crossed grid")
 
     monkeypatch.setattr(jobs, "simulate", broken)
@@ -184,3 +184,20 @@ async def test_api_simulation_job_with_invariant_failure_is_failed_not_stuck(
 
     assert job["status"] == "failed"
     assert job["error"] == {"error": "simulation_failed", "detail": "crossed grid"}
+
+
+@pytest.mark.asyncio
+async def test_api_simulation_jobs_close_cancels_a_running_job(harness: Harness) -> None:
+    harness.context.sync_simulation_budget_s = 0.0
+    headers = harness.headers()
+    started = await harness.client.post(
+        "/api/simulation", json=_body(steps=100_000), headers=headers
+    )
+    job_id = started.json()["id"]
+
+    harness.context.jobs.close()
+    await harness.context.jobs.wait(job_id)
+    job = (await harness.client.get(f"/api/simulation/{job_id}", headers=headers)).json()
+
+    assert job["status"] == "failed"
+    assert "cancelled" in job["error"]["detail"]
