@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -201,3 +202,23 @@ async def test_api_simulation_jobs_close_cancels_a_running_job(harness: Harness)
 
     assert job["status"] == "failed"
     assert "cancelled" in job["error"]["detail"]
+
+
+@pytest.mark.asyncio
+async def test_api_simulation_inline_run_leaves_the_event_loop_free(harness: Harness) -> None:
+    harness.context.sync_simulation_budget_s = 1e9  # inline, however long
+    headers = harness.headers()
+
+    simulation = asyncio.create_task(
+        harness.client.post("/api/simulation", json=_body(steps=400), headers=headers)
+    )
+    await asyncio.sleep(0.05)
+    health = await harness.client.get("/health")
+    stats = await harness.client.get("/api/stats", headers=headers)
+    was_running = not simulation.done()
+    finished = await simulation
+
+    assert health.status_code == 200
+    assert stats.status_code == 200
+    assert was_running  # both answered while the 400-step run was still going
+    assert finished.status_code == 200
