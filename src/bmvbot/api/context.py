@@ -58,6 +58,7 @@ class ApiContext:
         sync_simulation_budget_s: simulations estimated longer than this become jobs.
         sse_interval_s: seconds between two stream polls (heartbeat every 15 polls).
         sse_max_events: events sent on one stream before it closes (the client reconnects).
+        stats_cache: the last ``/api/stats`` body and the bot picture it shows.
     """
 
     settings: Settings
@@ -74,6 +75,7 @@ class ApiContext:
     limiter: LoginLimiter = field(init=False)
     jobs: SimulationJobs = field(init=False)
     control_lock: asyncio.Lock = field(init=False)
+    stats_cache: tuple[tuple[int, bool], bytes] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.tokens = TokenIssuer(self.auth, self.wall_clock)

@@ -70,7 +70,10 @@ class VenueTap(Venue):
         self.rebalances: deque[RebalanceEvent] = deque(maxlen=RECENT_EVENTS)
         self.latency_ms: dict[str, deque[float]] = {}
         self.last_snapshot_ns: int | None = None
+        # venue calls finished: the service's state changes only around them (or by
+        # pause/resume), so (calls, is_paused) identifies one picture of the bot
         self.venue_failures = 0
+        self.calls = 0
         self._seq = 0
 
     @contextmanager
@@ -84,6 +87,7 @@ class VenueTap(Venue):
         finally:
             ring = self.latency_ms.setdefault(operation, deque(maxlen=LATENCY_SAMPLES))
             ring.append((time.perf_counter() - start) * 1000.0)
+            self.calls += 1  # what the API shows may have changed: see ``calls``
 
     def _next_seq(self) -> int:
         self._seq += 1

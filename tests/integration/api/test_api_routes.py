@@ -334,3 +334,22 @@ def test_api_context_metrics_public_from_env(value: str, *, is_public: bool) -> 
 
     assert context.is_metrics_public is is_public
     assert context.bot is None
+
+
+@pytest.mark.asyncio
+async def test_api_stats_follows_every_tick_and_pause(harness: Harness) -> None:
+    bot = harness.context.bot
+    assert bot is not None
+    headers = harness.headers()
+
+    before = (await harness.client.get("/api/stats", headers=headers)).json()
+    again = (await harness.client.get("/api/stats", headers=headers)).json()
+    await bot.service.tick()
+    after_tick = (await harness.client.get("/api/stats", headers=headers)).json()
+    bot.service.pause()
+    after_pause = (await harness.client.get("/api/stats", headers=headers)).json()
+
+    assert again == before
+    assert after_tick["ts_ns"] == bot.service.state.ts_ns
+    assert after_tick["latency"] != before["latency"]
+    assert after_pause["trading_state"] == "paused"

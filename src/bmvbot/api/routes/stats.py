@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from bmvbot.api.context import BotHandle
-from bmvbot.api.deps import Bot, CurrentUser
+from bmvbot.api.deps import Bot, Context, CurrentUser
 from bmvbot.api.jobs import market_info
 from bmvbot.api.schemas import (
     BotStats,
@@ -100,14 +100,19 @@ def bot_stats(bot: BotHandle) -> BotStats:
 
 
 @router.get("/stats", response_model=BotStats)
-async def stats(user: CurrentUser, bot: Bot) -> BotStats:
+async def stats(user: CurrentUser, context: Context, bot: Bot) -> Response:
     """Return the running bot's headline numbers (``BotStats``).
 
     Pivot, mid, spread, imbalance, inventory and headroom, PnL, fills, rebalances by
     trigger, bundles, tips and fees, venue latency p50/p99 and the trading state.
     Prices are in ticks (``*_price_lots``), amounts in native units; ``market`` converts.
     """
-    return bot_stats(bot)
+    # one body per picture of the bot: polling dashboards share it until the next tick
+    key = (bot.tap.calls, bot.service.is_paused)
+    cached = context.stats_cache
+    if cached is None or cached[0] != key:
+        cached = context.stats_cache = (key, bot_stats(bot).model_dump_json().encode())
+    return Response(cached[1], media_type="application/json")
 
 
 @router.get("/grid", response_model=GridResponse)
