@@ -44,12 +44,24 @@ def _run(*argv: str) -> int:
 
 
 def check(pytest_args: list[str]) -> int:
-    """Run format check, lint, mypy, import contracts and pytest; stop at the first failure."""
+    """Run format, lint, mypy, import contracts, core coverage and pytest; stop at a failure."""
     steps = [
         [str(BIN / "ruff"), "format", "--check", "src", "tests", "tasks.py"],
         [str(BIN / "ruff"), "check", "src", "tests", "tasks.py"],
         [str(BIN / "mypy")],
         [str(BIN / "lint-imports")],
+        # STYLE: the pure core keeps 100 % branch coverage from its unit tests alone
+        [
+            _python(),
+            "-m",
+            "pytest",
+            "-q",
+            "tests/unit/core",
+            "--cov=bmvbot.core",
+            "--cov-branch",
+            "--cov-report=term-missing:skip-covered",
+            "--cov-fail-under=100",
+        ],
         [_python(), "-m", "pytest", *pytest_args],
     ]
     for step in steps:

@@ -3,7 +3,18 @@ import math
 import pytest
 
 from bmvbot.core.errors import ConfigError, InvariantError
-from bmvbot.core.types import MarketSpec, Rounding, Side, quantize
+from bmvbot.core.types import (
+    BaseLots,
+    BookLevel,
+    Grid,
+    L2Snapshot,
+    Level,
+    MarketSpec,
+    PriceLots,
+    Rounding,
+    Side,
+    quantize,
+)
 
 
 def test_quantize_integral_float_noise_stays_put() -> None:
@@ -62,3 +73,32 @@ def test_market_spec_invalid_field_names_the_key(kwargs: dict[str, int], key: st
 def test_side_opposite_flips() -> None:
     assert Side.BID.opposite is Side.ASK
     assert Side.ASK.opposite is Side.BID
+
+
+@pytest.mark.parametrize(("price", "size"), [(0, 1), (1, 0), (-5, 10)])
+def test_level_non_positive_price_or_size_raises_invariant_error(price: int, size: int) -> None:
+    with pytest.raises(InvariantError, match="positive price and size"):
+        Level(Side.BID, PriceLots(price), BaseLots(size))
+
+
+def test_grid_and_empty_snapshot_report_emptiness() -> None:
+    bid = Level(Side.BID, PriceLots(99), BaseLots(1))
+
+    assert Grid().is_empty
+    assert not Grid(bids=(bid,)).is_empty
+    assert Grid(bids=(bid,)).levels == (bid,)
+    assert L2Snapshot().mid_price_lots is None
+    assert L2Snapshot().best_bid is None
+
+
+def test_l2_snapshot_best_prices_and_mid() -> None:
+    book = L2Snapshot(
+        bids=(BookLevel(PriceLots(99), BaseLots(5)),),
+        asks=(BookLevel(PriceLots(102), BaseLots(7)),),
+    )
+
+    assert book.best_bid == 99
+    assert book.best_ask == 102
+    assert book.mid_price_lots == 100.5
+    assert L2Snapshot(bids=book.bids).best_ask is None
+    assert L2Snapshot(bids=book.bids).mid_price_lots is None
