@@ -149,7 +149,10 @@ def _expected(
 @pytest.mark.parametrize(
     ("wallets", "orders", "policy", "bundles"),
     [
+        (1, 32, ComputeBudgetPolicy.WHEN_ROOM, [1]),
+        (2, 32, ComputeBudgetPolicy.WHEN_ROOM, [2]),
         (4, 32, ComputeBudgetPolicy.WHEN_ROOM, [2]),
+        (8, 32, ComputeBudgetPolicy.WHEN_ROOM, [2]),
         (16, 32, ComputeBudgetPolicy.WHEN_ROOM, [3]),
         (16, 32, ComputeBudgetPolicy.ALWAYS, [4]),
         (20, 32, ComputeBudgetPolicy.WHEN_ROOM, [4]),
