@@ -145,3 +145,45 @@ def test_api_post_random_json_never_5xx(fuzz_context: ApiContext, path: str, bod
     assert response.status_code < 500
     if response.status_code >= 400:
         assert set(response.json()) == {"error", "detail"}
+
+
+TRADE_PARAMS = ("start_ns", "end_ns", "limit", "cursor", "order")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    params=st.dictionaries(
+        st.sampled_from(TRADE_PARAMS),
+        st.text(max_size=30)
+        | st.integers(-(2**70), 2**70).map(str)
+        | st.tuples(st.integers(0, 2**70), st.integers(0, 2**70)).map(lambda p: f"{p[0]}.{p[1]}"),
+    )
+)
+def test_api_trades_random_query_never_5xx(
+    fuzz_context: ApiContext, params: dict[str, str]
+) -> None:
+    async def get() -> httpx.Response:
+        async with client_of(fuzz_context, raise_errors=False) as client:
+            headers = {"Authorization": f"Bearer {fuzz_context.tokens.issue(USER)}"}
+            return await client.get("/api/trades", params=params, headers=headers)
+
+    response = asyncio.run(get())
+
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error", "detail"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "cursor", ["².1", "\u0661.2", "1.99999999999999999999", "1.", ".1", "1.2.3"]
+)
+async def test_api_trades_non_ascii_or_huge_cursor_returns_422(
+    harness: Harness, cursor: str
+) -> None:
+    response = await harness.client.get(
+        "/api/trades", params={"cursor": cursor}, headers=harness.headers()
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "config_error"

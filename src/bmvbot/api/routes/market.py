@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/api", tags=["history"])
 
 LATENCY_COMPONENTS = ("jito", "rpc", "ws", "db")
 MAX_NS = 2**63 - 1
+_CURSOR = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")  # ASCII digits (str.isdigit takes more)
 StartNs = Annotated[int | None, Query(ge=0, le=MAX_NS, description="From, UTC ns (inclusive).")]
 EndNs = Annotated[int | None, Query(ge=0, le=MAX_NS, description="To, UTC ns (exclusive).")]
 
@@ -64,12 +66,13 @@ def time_range(
 def _cursor(text: str | None) -> TradeCursor | None:
     if text is None:
         return None
-    ts_text, _, id_text = text.partition(".")
-    if not (ts_text.isdigit() and id_text.isdigit()):
+    match = _CURSOR.fullmatch(text)
+    if match is None or max(int(match[1]), int(match[2])) > MAX_NS:
         raise ConfigError(
-            f"cursor must look like <ts_ns>.<row_id>, was {text[:64]!r}", key="cursor"
+            f"cursor must look like <ts_ns>.<row_id> (each 0..{MAX_NS}), was {text!r}",
+            key="cursor",
         )
-    return TradeCursor(int(ts_text), int(id_text))
+    return TradeCursor(int(match[1]), int(match[2]))
 
 
 def _trade(record: TradeRecord) -> TradeResponse:
