@@ -486,6 +486,17 @@ def test_database_env_variables_set_the_database_section() -> None:
     assert settings.database.resolved_data_dir() == Path("/srv/bmvbot")
 
 
+def test_database_url_unix_socket_accepted_but_hostless_tcp_rejected() -> None:
+    socket_url = "postgresql://postgres@/bmvbot?host=/tmp/pgserver"
+
+    settings = load_settings(None, env={"DATABASE_URL": socket_url})
+
+    assert settings.database.url is not None
+    assert settings.database.url.get_secret_value() == socket_url
+    with pytest.raises(InvalidConfigError, match=r"database\.url"):
+        load_settings(None, env={"DATABASE_URL": "postgresql://postgres@/bmvbot"})
+
+
 def test_prefixed_database_url_wins_over_database_url() -> None:
     env = {
         "DATABASE_URL": "postgresql://a@h/x",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
 from pydantic import SecretStr, field_validator
@@ -17,13 +17,17 @@ from pydantic import SecretStr, field_validator
 from bmvbot.settings.fields import Section, setting
 
 
-def _check_url(value: SecretStr | None, schemes: tuple[str, ...]) -> SecretStr | None:
+def _check_url(
+    value: SecretStr | None, schemes: tuple[str, ...], *, is_socket_ok: bool = False
+) -> SecretStr | None:
     # the message must not contain the URL: it may carry a token
     if value is None:
         return None
     try:
         parts = urlsplit(value.get_secret_value())
-        is_ok = parts.scheme in schemes and bool(parts.hostname)
+        # libpq names a Unix socket directory in the query: postgresql://user@/db?host=/run/pg
+        has_socket = is_socket_ok and "host" in parse_qs(parts.query)
+        is_ok = parts.scheme in schemes and (bool(parts.hostname) or has_socket)
     except ValueError:  # a malformed IPv6 host
         is_ok = False
     if not is_ok:
@@ -161,7 +165,9 @@ class DatabaseSettings(Section):
     @field_validator("url")
     @classmethod
     def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
-        return _check_url(value, ("postgres", "postgresql", "postgresql+asyncpg"))
+        return _check_url(
+            value, ("postgres", "postgresql", "postgresql+asyncpg"), is_socket_ok=True
+        )
 
     def resolved_data_dir(self) -> Path:
         """Return ``data_dir``, or the platform's user data directory for bmvbot."""
