@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -42,6 +43,86 @@ MAX_BASE_PRICE = 1e9
 MAX_VOLATILITY = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioRun:
+    """What one lab run simulates.
+
+    Attributes:
+        scenario: the market scenario's name.
+        steps: trading ticks, 1..MAX_STEPS.
+        seed: the market's seed.
+        tick_s: simulated seconds per tick (> 0).
+        base_price: start price, quote per base; None keeps the scenario's.
+        volatility: fraction per square root of an hour; None keeps the scenario's.
+    """
+
+    scenario: str
+    steps: int
+    seed: int = 0
+    tick_s: float = 1.0
+    base_price: float | None = None
+    volatility: float | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise ConfigError(f"steps must be 1..{MAX_STEPS}, was {self.steps}", key="steps")
+        if not 0 < self.tick_s <= MAX_TICK_S:
+            raise ConfigError(
+                f"tick_s must be > 0 and <= {MAX_TICK_S:.0f}, was {self.tick_s}", key="tick_s"
+            )
+        price = self.base_price
+        if price is not None and not 0 < price <= MAX_BASE_PRICE:
+            raise ConfigError(
+                f"base_price must be > 0 and <= {MAX_BASE_PRICE:.0e} quote per base, was {price}",
+                key="base_price",
+            )
+        if self.volatility is not None and not 0 <= self.volatility < MAX_VOLATILITY:
+            raise ConfigError(
+                f"volatility must be >= 0 and < {MAX_VOLATILITY:.0f} (fraction per square root "
+                f"of an hour), was {self.volatility}",
+                key="volatility",
+            )
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> ScenarioRun:
+        """Return the run the shared command-line options describe."""
+        return cls(
+            args.scenario, args.steps, args.seed, args.tick_s, args.base_price, args.volatility
+        )
+
+
+async def run_scenario(
+    settings: Settings, run: ScenarioRun, *, max_points: int | None = PLOT_POINTS
+) -> SimulationResult:
+    """Run ``run`` in simulated time on the running event loop and return the result.
+
+    The scenario's shocks are placed relative to the run's length (``steps * tick_s``).
+
+    Raises:
+        ConfigError: an unknown scenario.
+        InvariantError, FatalVenueError: as ``TradingService.tick``.
+    """
+    interval_ns = round(run.tick_s * NS_PER_S)
+    session = bootstrap.simulated_session(
+        settings.to_params(),
+        scenario=run.scenario,
+        seed=run.seed,
+        duration_s=run.steps * run.tick_s,
+        tip_lamports=settings.venue.tip_lamports,
+        tick_interval_ns=interval_ns,
+        base_price=run.base_price,
+        volatility=run.volatility,
+    )
+    return await run_simulation(
+        session.service,
+        session.clock,
+        session.pacer,
+        # the first tick runs at once: steps - 1 intervals give exactly `steps` ticks
+        duration_ns=(run.steps - 1) * interval_ns,
+        max_points=max_points,
+    )
+
+
 def simulate(
     settings: Settings,
     *,
@@ -53,53 +134,14 @@ def simulate(
     volatility: float | None = None,
     max_points: int | None = PLOT_POINTS,
 ) -> SimulationResult:
-    """Run ``steps`` ticks of ``scenario`` in simulated time and return the result.
-
-    The scenario's shocks are placed relative to the run's length (``steps * tick_s``);
-    ``base_price`` (quote per base) and ``volatility`` (fraction per square root of an hour)
-    replace the scenario's defaults when given.
+    """Run ``steps`` ticks of ``scenario`` on a new event loop and return the result.
 
     Raises:
-        ConfigError: an unknown scenario, ``steps`` outside 1..MAX_STEPS, a bad ``tick_s``,
-            ``base_price`` or ``volatility``.
+        ConfigError: an unknown scenario or a value ``ScenarioRun`` refuses.
         InvariantError, FatalVenueError: as ``TradingService.tick``.
     """
-    if not 1 <= steps <= MAX_STEPS:
-        raise ConfigError(f"steps must be 1..{MAX_STEPS}, was {steps}", key="steps")
-    if not 0 < tick_s <= MAX_TICK_S:
-        raise ConfigError(f"tick_s must be > 0 and <= {MAX_TICK_S:.0f}, was {tick_s}", key="tick_s")
-    if base_price is not None and not 0 < base_price <= MAX_BASE_PRICE:
-        raise ConfigError(
-            f"base_price must be > 0 and <= {MAX_BASE_PRICE:.0e} quote per base, was {base_price}",
-            key="base_price",
-        )
-    if volatility is not None and not 0 <= volatility < MAX_VOLATILITY:
-        raise ConfigError(
-            f"volatility must be >= 0 and < {MAX_VOLATILITY:.0f} (fraction per square root of "
-            f"an hour), was {volatility}",
-            key="volatility",
-        )
-    interval_ns = round(tick_s * NS_PER_S)
-    session = bootstrap.simulated_session(
-        settings.to_params(),
-        scenario=scenario,
-        seed=seed,
-        duration_s=steps * tick_s,
-        tip_lamports=settings.venue.tip_lamports,
-        tick_interval_ns=interval_ns,
-        base_price=base_price,
-        volatility=volatility,
-    )
-    return asyncio.run(
-        run_simulation(
-            session.service,
-            session.clock,
-            session.pacer,
-            # the first tick runs at once: steps - 1 intervals give exactly `steps` ticks
-            duration_ns=(steps - 1) * interval_ns,
-            max_points=max_points,
-        )
-    )
+    run = ScenarioRun(scenario, steps, seed, tick_s, base_price, volatility)
+    return asyncio.run(run_scenario(settings, run, max_points=max_points))
 
 
 def metrics(summary: SimulationSummary, market: MarketSpec) -> dict[str, object]:
@@ -142,16 +184,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise ConfigError(f"--plot must name a .png file, was {str(args.plot)!r}", key="plot")
     started = time.perf_counter()
-    result = simulate(
-        settings,
-        scenario=args.scenario,
-        steps=args.steps,
-        seed=args.seed,
-        tick_s=args.tick_s,
-        base_price=args.base_price,
-        volatility=args.volatility,
-        max_points=PLOT_POINTS if args.plot is not None else 0,
-    )
+    run = ScenarioRun.of(args)
+    max_points = PLOT_POINTS if args.plot is not None else 0
+    result = asyncio.run(run_scenario(settings, run, max_points=max_points))
     wall_s = time.perf_counter() - started
     market = settings.market.to_spec()
     if args.plot is not None:

@@ -17,6 +17,7 @@ writes the rows finished so far to ``--out`` and exits with 130.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import itertools
@@ -34,7 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bmvbot.cli.lab_run import add_scenario_arguments, metrics, simulate
+from bmvbot.cli.lab_run import ScenarioRun, add_scenario_arguments, metrics, run_scenario
 from bmvbot.core.errors import ConfigError
 from bmvbot.logsetup import configure_logging
 from bmvbot.settings import (
@@ -185,12 +186,13 @@ def _sweep(args: argparse.Namespace) -> int:
     params = [parse_param(text) for text in args.param]
     grid = combinations(params)
     env: Mapping[str, str] = {} if args.ignore_env else os.environ
-    # validate every combination before the first (possibly long) run
+    # validate the run and every combination before the first (possibly long) run
+    run = ScenarioRun.of(args)
     document = config_document(args.config, env)
     runs = [(values, sweep_settings(document, env, values)) for values in grid]
     rows: list[dict[str, object]] = []
     try:
-        _run_all(args, runs, rows)
+        asyncio.run(_run_all(run, runs, rows, show_progress=not args.no_progress))
     except KeyboardInterrupt:
         # keep what was computed: write the finished rows, then stop as interrupted
         if output is not None and rows:
@@ -205,11 +207,14 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_all(
-    args: argparse.Namespace,
+async def _run_all(
+    run: ScenarioRun,
     runs: list[tuple[dict[str, str], Settings]],
     rows: list[dict[str, object]],
+    *,
+    show_progress: bool,
 ) -> None:
+    # one event loop for the whole sweep: Ctrl-C cancels the current run cleanly
     console = Console(stderr=True)
     columns = (
         TextColumn("[bold]sweep[/]"),
@@ -218,20 +223,11 @@ def _run_all(
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
     )
-    with Progress(*columns, console=console, disable=args.no_progress) as progress:
+    with Progress(*columns, console=console, disable=not show_progress) as progress:
         task = progress.add_task("", total=len(runs))
         for values, settings in runs:
             progress.update(task, description=" ".join(f"{k}={v}" for k, v in values.items()))
-            result = simulate(
-                settings,
-                scenario=args.scenario,
-                steps=args.steps,
-                seed=args.seed,
-                tick_s=args.tick_s,
-                base_price=args.base_price,
-                volatility=args.volatility,
-                max_points=0,
-            )
+            result = await run_scenario(settings, run, max_points=0)
             row: dict[str, object] = {**values}
             row.update(metrics(result.summary, settings.market.to_spec()))
             rows.append(row)
