@@ -353,3 +353,19 @@ async def test_api_stats_follows_every_tick_and_pause(harness: Harness) -> None:
     assert after_tick["ts_ns"] == bot.service.state.ts_ns
     assert after_tick["latency"] != before["latency"]
     assert after_pause["trading_state"] == "paused"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("last_id", ["²", "-1", "abc", "9" * 40])
+async def test_api_stream_odd_last_event_id_starts_from_the_beginning(
+    harness: Harness, last_id: str
+) -> None:
+    harness.context.sse_max_events = 3
+
+    headers = {key.encode(): value.encode() for key, value in harness.headers().items()}
+    headers[b"Last-Event-ID"] = last_id.encode("latin-1")  # header bytes may be any latin-1
+
+    response = await harness.client.get("/api/stream", headers=headers)
+
+    assert response.status_code == 200
+    assert "id: 1\n" in response.text

@@ -105,7 +105,8 @@ async def stream(
     sending ``Last-Event-ID`` to skip fills and rebalances it has seen).
     """
     last_id = request.headers.get("last-event-id", "")
-    after = int(last_id) if last_id.isdigit() and len(last_id) < 19 else 0
+    # ASCII digits only: str.isdigit also takes digits int() refuses
+    after = int(last_id) if last_id.isascii() and last_id.isdigit() and len(last_id) < 19 else 0
     return StreamingResponse(
         events(context, bot, request, after),
         media_type="text/event-stream",
