@@ -50,7 +50,11 @@ console.log(JSON.stringify({
   base: units.baseUi(market, 1000000000000),
   sol: units.formatSol(10000),
   signed: [units.formatSigned(1.5), units.formatSigned(-2), units.formatSigned(0)],
-  shortKey: [units.shortKey("sim-wallet-00"), units.shortKey("abc"), units.shortKey(null)],
+  shortKey: [
+    units.shortKey("sim-wallet-00"),
+    units.shortKey("4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T"),
+    units.shortKey(null),
+  ],
   time: [units.timeOfDay(3600e9 + 61e9), units.timeOfDay(0)],
   counts: [units.formatCounts({ deviation: 3, initial: 1 }), units.formatCounts({})],
   events: [
@@ -119,7 +123,7 @@ def test_static_js_units_turn_ticks_lots_and_natives_into_ui_text() -> None:
     assert results["base"] == 1000
     assert results["sol"] == "0.00001 SOL"
     assert results["signed"] == ["+1.5", "-2", "0"]
-    assert results["shortKey"] == ["sim-…t-00", "abc", "–"]  # noqa: RUF001
+    assert results["shortKey"] == ["sim-wallet-00", "4Nd1…DB4T", "–"]  # noqa: RUF001
     assert results["time"] == ["01:01:01", "–"]  # noqa: RUF001
     assert results["counts"] == ["deviation 3 · initial 1", "none"]
 

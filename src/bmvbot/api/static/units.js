@@ -45,7 +45,8 @@ export function formatSol(lamports) {
 
 export function shortKey(key) {
   if (typeof key !== "string") return "–";
-  return key.length > 12 ? `${key.slice(0, 4)}…${key.slice(-4)}` : key;
+  // base58 public keys (32-44 characters) shrink to their ends; short labels stay whole
+  return key.length > 16 ? `${key.slice(0, 4)}…${key.slice(-4)}` : key;
 }
 
 export function timeOfDay(tsNs) {
