@@ -72,7 +72,9 @@ def listen_socket(host: str, port: int) -> socket.socket:
         ConfigError: the address cannot be bound (in use, not local, no permission).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family=family)
+    # proto TCP: asyncio sets TCP_NODELAY only on sockets that say so (else every response
+    # waits for the peer's delayed ACK, ~40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

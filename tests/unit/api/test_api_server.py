@@ -29,3 +29,11 @@ def test_listen_socket_free_port_is_bound() -> None:
         assert sock.getsockname()[1] > 0
     finally:
         sock.close()
+
+
+def test_listen_socket_is_tcp_so_asyncio_sets_nodelay() -> None:
+    sock = listen_socket("127.0.0.1", 0)
+    try:
+        assert (sock.type, sock.proto) == (socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    finally:
+        sock.close()
