@@ -136,6 +136,22 @@ class MarketSnapshot:
     trades: tuple[MarketTrade, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class UnpostedOrder:
+    """An order of a landed step that the venue did not rest.
+
+    Attributes:
+        wallet: the wallet whose step it was.
+        level: the order as planned.
+        is_crossing: True when the post-only order would have crossed a resting order (it was
+            dropped, never matched); False when the wallet's funds fell short.
+    """
+
+    wallet: WalletId
+    level: Level
+    is_crossing: bool
+
+
 class LandingStatus(enum.Enum):
     """How much of a rebalance reached the book."""
 
@@ -164,6 +180,8 @@ class ExecutionReport:
         swarm_crossed_orders: those of ``dropped_orders`` that would have crossed a resting
             order of a swarm wallet (a would-be swarm self-trade; the replacement order must
             keep this at 0). The others crossed outside orders (the market moved).
+        unposted: every order of a landed step the venue did not rest, with why; the
+            crossing ones add up to ``dropped_orders``.
     """
 
     status: LandingStatus
@@ -176,6 +194,7 @@ class ExecutionReport:
     fees_lamports: Lamports
     dropped_orders: int = 0
     swarm_crossed_orders: int = 0
+    unposted: tuple[UnpostedOrder, ...] = ()
 
 
 class Venue(Protocol):

@@ -110,10 +110,11 @@ class ExecutionStats:
         mismatches: ticks on which the resting orders differed from the last allocation.
         tips_lamports: Jito tips paid.
         fees_lamports: signature and priority fees paid.
-        dropped_orders: post-only orders the venue did not post (should stay 0).
+        dropped_orders: post-only orders the venue did not post because they would have crossed.
         swarm_crossed_orders: those of them that crossed a swarm order (a replacement out of
             order: must stay 0); the others crossed outside orders that moved meanwhile.
-        orders_placed: orders sent in steps that landed.
+        orders_placed: orders of landed steps that the venue rested (those it dropped for
+            crossing count in ``dropped_orders`` instead).
         orders_cancelled: orders cancelled by a landed step or cancel-all.
         orders_filled: orders filled in full.
         orders_unfunded: orders the program shrank away because their wallet's funds fell

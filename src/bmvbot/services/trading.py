@@ -9,6 +9,7 @@ lives in ``bmvbot.core``; this module only coordinates and counts.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -33,7 +34,14 @@ from bmvbot.core.swarm import (
 from bmvbot.core.treasury import bid_throttle_factor, throttle_grid_params
 from bmvbot.core.types import Grid, Lamports, WalletId
 from bmvbot.ports.clock import Clock
-from bmvbot.ports.venue import ExecutionReport, LandingStatus, MarketSnapshot, MarketTrade, Venue
+from bmvbot.ports.venue import (
+    ExecutionReport,
+    LandingStatus,
+    MarketSnapshot,
+    MarketTrade,
+    UnpostedOrder,
+    Venue,
+)
 from bmvbot.services.counters import ExecutionCounters
 from bmvbot.services.journal import TradingJournal
 from bmvbot.services.market_view import (
@@ -388,7 +396,7 @@ class TradingService:
         # read the book right after landing: fills during the landing delay hit the old
         # orders, then the landed steps replace them, and the venue must show the result
         landed_wallets = set(report.landed_wallets)
-        landed = [step for step in steps if step.wallet in landed_wallets]
+        landed = _posted([step for step in steps if step.wallet in landed_wallets], report.unposted)
         snapshot = await self._snapshot()
         if snapshot is None:
             for step in landed:
@@ -402,7 +410,10 @@ class TradingService:
         if report.status is not LandingStatus.LANDED:
             self._needs_repair = True
         if report.dropped_orders:
-            _log.error(
+            # crossing an outside order is the market moving during landing; crossing a swarm
+            # order would be a self-trade the replacement order must make impossible
+            _log.log(
+                logging.ERROR if report.swarm_crossed_orders else logging.WARNING,
                 "venue dropped post-only orders",
                 extra={
                     "count": report.dropped_orders,
@@ -467,3 +478,21 @@ class TradingService:
             last_rebalance_ns=self._last_rebalance_ns,
             needs_repair=self._needs_repair,
         )
+
+
+def _posted(
+    steps: Sequence[ReplacementStep], unposted: Sequence[UnpostedOrder]
+) -> list[ReplacementStep]:
+    # a post-only order the venue dropped for crossing never rested: the ledger must not
+    # expect it (it is counted in dropped_orders, not as lost)
+    dropped = {(u.wallet, u.level) for u in unposted if u.is_crossing}
+    if not dropped:
+        return list(steps)
+    return [
+        dataclasses.replace(
+            step,
+            bids=tuple(b for b in step.bids if (step.wallet, b) not in dropped),
+            asks=tuple(a for a in step.asks if (step.wallet, a) not in dropped),
+        )
+        for step in steps
+    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bmvbot.adapters.sim.bundles import (
@@ -39,10 +39,10 @@ from bmvbot.adapters.sim.market import SimMarket, Trader
 from bmvbot.adapters.sim.participants import ParticipantPool
 from bmvbot.core.errors import FatalVenueError, RejectedError
 from bmvbot.core.swarm import ReplacementStep, StepKind, bid_quote_lots_needed
-from bmvbot.core.types import Lamports, WalletId
+from bmvbot.core.types import Lamports, Level, Side, WalletId
 from bmvbot.exchange import ExchangeError
 from bmvbot.exchange.orders import I64_MAX
-from bmvbot.ports.venue import ExecutionReport, LandingStatus
+from bmvbot.ports.venue import ExecutionReport, LandingStatus, UnpostedOrder
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +63,16 @@ class _Outcome:
     fees_lamports: int = 0
     dropped_orders: int = 0
     swarm_crossed_orders: int = 0
+    unposted: list[UnpostedOrder] = field(default_factory=list)
     is_stopped: bool = False
 
 
 class _Drops(NamedTuple):
-    # post-only orders not posted because they crossed: all, and those crossing a swarm order
+    # post-only orders not posted because they crossed: all, and those crossing a swarm order;
+    # and every order not posted (crossing or short of funds)
     dropped: int
     swarm_crossed: int
+    unposted: tuple[UnpostedOrder, ...] = ()
 
 
 class _BundleFailedError(Exception):
@@ -209,6 +212,7 @@ class BundleExecutor:
         outcome.landed_steps += len(steps)
         outcome.dropped_orders += drops.dropped
         outcome.swarm_crossed_orders += drops.swarm_crossed
+        outcome.unposted.extend(drops.unposted)
 
     def _apply(
         self,
@@ -230,6 +234,7 @@ class BundleExecutor:
                     drops = _Drops(
                         drops.dropped + step_drops.dropped,
                         drops.swarm_crossed + step_drops.swarm_crossed,
+                        drops.unposted + step_drops.unposted,
                     )
                 cursor += len(tx.instructions)
                 if draw.failing_transaction == index:
@@ -248,19 +253,20 @@ class BundleExecutor:
             bids = [(level.price_lots, level.size_base_lots) for level in step.bids]
             asks = [(level.price_lots, level.size_base_lots) for level in step.asks]
         ids = self.market.place_post_only(trader, bids, asks, now_ns)
-        missing_bids = [p for (p, _), i in zip(bids, ids[: len(bids)], strict=True) if i is None]
-        missing_asks = [p for (p, _), i in zip(asks, ids[len(bids) :], strict=True) if i is None]
-        if not missing_bids and not missing_asks:
+        levels = (*step.bids, *step.asks) if step.kind is StepKind.REPLACE else ()
+        missing = [level for level, i in zip(levels, ids, strict=True) if i is None]
+        if not missing:
             return _Drops(0, 0)
         # an order that did not rest was dropped when it crosses what rests now (post-only
         # orders never take, so the order it met is still there); else funds were short
         best_bid, best_ask = self.market.best_prices(now_ns)
         swarm_bid, swarm_ask = self.market.swarm_extremes()
-        dropped = sum(best_ask is not None and p >= best_ask for p in missing_bids)
-        dropped += sum(best_bid is not None and p <= best_bid for p in missing_asks)
-        crossed = sum(swarm_ask is not None and p >= swarm_ask for p in missing_bids)
-        crossed += sum(swarm_bid is not None and p <= swarm_bid for p in missing_asks)
-        return _Drops(dropped, crossed)
+        unposted = tuple(
+            UnpostedOrder(step.wallet, level, _crosses(level, best_bid, best_ask))
+            for level in missing
+        )
+        crossed = sum(_crosses(level, swarm_bid, swarm_ask) for level in missing)
+        return _Drops(sum(u.is_crossing for u in unposted), crossed, unposted)
 
     def _next_signature(self) -> str:
         self._signature_count += 1
@@ -290,8 +296,16 @@ class BundleExecutor:
             fees_lamports=Lamports(outcome.fees_lamports),
             dropped_orders=outcome.dropped_orders,
             swarm_crossed_orders=outcome.swarm_crossed_orders,
+            unposted=tuple(outcome.unposted),
         )
 
 
 def _order_count(step: ReplacementStep) -> int:
     return len(step.bids) + len(step.asks) if step.kind is StepKind.REPLACE else 0
+
+
+def _crosses(level: Level, best_bid: int | None, best_ask: int | None) -> bool:
+    # a post-only bid at or above the best ask (an ask at or below the best bid) cannot rest
+    if level.side is Side.BID:
+        return best_ask is not None and level.price_lots >= best_ask
+    return best_bid is not None and level.price_lots <= best_bid
