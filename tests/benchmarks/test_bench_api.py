@@ -186,7 +186,7 @@ def _simulate(url: str, token: str, steps: int) -> dict[str, Any]:
         if response.status_code == 200:
             result: dict[str, Any] = response.json()
             return result
-        assert response.status_code == 202
+        assert response.status_code == 202, f"{response.status_code} {response.text[:500]}"
         location = response.headers["location"]
         while True:
             job = client.get(location).json()
@@ -209,4 +209,4 @@ def test_bench_api_simulation(
     benchmark.extra_info["steps"] = steps
     benchmark.extra_info["server_elapsed_ms"] = results[-1]["elapsed_ms"]
 
-    assert results[-1]["metrics"]["ticks"] == steps
+    assert results[-1]["metrics"]["ticks"] == steps, results[-1]["metrics"]
