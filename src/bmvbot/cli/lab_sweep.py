@@ -22,6 +22,7 @@ import csv
 import io
 import itertools
 import json
+import logging
 import os
 import sys
 import tomllib
@@ -49,6 +50,8 @@ from bmvbot.settings import (
     validate_settings,
 )
 from bmvbot.settings.fields import is_text_field
+
+_log = logging.getLogger(__name__)
 
 MAX_COMBINATIONS = 10_000
 """Largest parameter grid a sweep accepts."""
@@ -231,6 +234,7 @@ async def _run_all(
             row: dict[str, object] = {**values}
             row.update(metrics(result.summary, settings.market.to_spec()))
             rows.append(row)
+            _log.info("sweep run finished", extra={"row": len(rows), "of": len(runs)})
             progress.advance(task)
 
 

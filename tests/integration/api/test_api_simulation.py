@@ -209,16 +209,19 @@ async def test_api_simulation_inline_run_leaves_the_event_loop_free(harness: Har
     harness.context.sync_simulation_budget_s = 1e9  # inline, however long
     headers = harness.headers()
 
+    # a run far longer than the two requests (minutes of work), stopped once they answered
     simulation = asyncio.create_task(
-        harness.client.post("/api/simulation", json=_body(steps=400), headers=headers)
+        harness.client.post("/api/simulation", json=_body(steps=100_000), headers=headers)
     )
     await asyncio.sleep(0.05)
     health = await harness.client.get("/health")
     stats = await harness.client.get("/api/stats", headers=headers)
     was_running = not simulation.done()
+    harness.context.jobs.close()
     finished = await simulation
 
     assert health.status_code == 200
     assert stats.status_code == 200
-    assert was_running  # both answered while the 400-step run was still going
-    assert finished.status_code == 200
+    assert was_running  # both answered while the inline run was still going
+    assert finished.status_code == 503
+    assert "cancelled" in finished.json()["detail"]

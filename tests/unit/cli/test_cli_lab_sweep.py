@@ -236,19 +236,45 @@ def test_lab_sweep_interrupted_writes_the_finished_rows_and_exits_130(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "table.csv"
-    # 100 runs of ~0.1 s after ~0.5 s of validation: the interrupt lands mid-sweep
     values = ",".join(f"{0.30 + n / 1000:.3f}" for n in range(100))
-    # a real Ctrl-C: SIGINT's handler runs in the main thread while the sweep is running
-    timer = threading.Timer(2.0, _thread.interrupt_main)
-    timer.start()
+    # a real Ctrl-C, sent once the first rows are done: the sweep's own log line for each
+    # finished run tells the watcher, so the interrupt lands mid-sweep on any machine
+    finished_runs = _RunCounter()
+    logging.getLogger("bmvbot.cli.lab_sweep").addHandler(finished_runs)
+    watcher = threading.Thread(target=finished_runs.interrupt_after, args=(2,), daemon=True)
+    watcher.start()
     try:
-        code = _sweep("--scenario", "random_walk", "--steps", "20",
+        code = _sweep("--scenario", "random_walk", "--steps", "20", "--log-level", "INFO",
                       "--param", f"grid.step_pct={values}", "--out", str(table))  # fmt: skip
     finally:
-        timer.cancel()
+        logging.getLogger("bmvbot.cli.lab_sweep").removeHandler(finished_runs)
+        finished_runs.stop()
 
     assert code == 130
     rows = list(csv.DictReader(table.read_text().splitlines()))
-    assert 1 <= len(rows) < 100
+    assert 2 <= len(rows) < 100
     assert [row["grid.step_pct"] for row in rows] == values.split(",")[: len(rows)]
     assert f"interrupted: {len(rows)} of 100 rows written" in capsys.readouterr().out
+
+
+class _RunCounter(logging.Handler):
+    # counts the sweep's "run finished" records; interrupts the main thread after n of them
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._finished = threading.Semaphore(0)
+        self._is_stopped = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "sweep run finished":
+            self._finished.release()
+
+    def interrupt_after(self, n: int) -> None:
+        for _ in range(n):
+            while not self._finished.acquire(timeout=0.1):
+                if self._is_stopped.is_set():
+                    return
+        if not self._is_stopped.is_set():
+            _thread.interrupt_main()
+
+    def stop(self) -> None:
+        self._is_stopped.set()
