@@ -42,6 +42,16 @@ def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
     raise TimeoutError(f"bmvbot run --api did not answer at {url}")
 
 
+def _stats_after_first_rebalance(url: str, headers: dict[str, str]) -> dict[str, object]:
+    # poll (not sleep): the first rebalance lands after a few simulated seconds
+    deadline = time.monotonic() + 60
+    while True:
+        stats: dict[str, object] = httpx.get(f"{url}/api/stats", headers=headers).json()
+        if stats["rebalances"] or time.monotonic() > deadline:
+            return stats
+        time.sleep(0.2)
+
+
 def test_run_api_serves_stats_with_a_token_and_stops_cleanly() -> None:
     port = _free_port()
     env = {
@@ -63,15 +73,16 @@ def test_run_api_serves_stats_with_a_token_and_stops_cleanly() -> None:
         anonymous = httpx.get(f"{url}/api/stats")
         login = httpx.post(f"{url}/login", json={"username": "operator", "password": PASSWORD})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        time.sleep(1.0)  # 20 simulated seconds: the first rebalance has landed
-        stats = httpx.get(f"{url}/api/stats", headers=headers).json()
+        stats = _stats_after_first_rebalance(url, headers)
         paused = httpx.post(f"{url}/api/control", json={"action": "pause"}, headers=headers)
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
 
     assert anonymous.status_code == 401
+    assert isinstance(stats["rebalances"], int)
     assert stats["rebalances"] >= 1
+    assert isinstance(stats["resting_orders"], int)
     assert stats["resting_orders"] > 0
     assert stats["trading_state"] in ("running", "repairing")
     assert paused.json()["is_paused"] is True
