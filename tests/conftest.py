@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -126,3 +127,15 @@ async def pg_open_database(
     for database, url, schema in opened:
         await database.close()
         await _drop_schema(url, schema)
+
+
+@pytest.fixture(autouse=True)
+def _sigint_handler_is_left_alone() -> Iterator[None]:
+    # a test that leaves its own SIGINT handler installed (a server's, say) silently breaks
+    # every later test of Ctrl-C handling: fail the test that leaked it instead
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        signal.signal(signal.SIGINT, before)
+        pytest.fail(f"the test left a SIGINT handler installed: {after!r}")

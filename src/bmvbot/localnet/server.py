@@ -13,7 +13,8 @@ import asyncio
 import base64
 import contextlib
 import json
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -280,7 +281,7 @@ async def _forward(websocket: WebSocket, queue: asyncio.Queue[Json]) -> None:
         await websocket.send_json(await queue.get())
 
 
-async def _until_started(servers: list[uvicorn.Server]) -> None:
+async def _until_started(servers: Sequence[uvicorn.Server]) -> None:
     for server in servers:
         while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
             await asyncio.sleep(0.01)
@@ -305,6 +306,24 @@ async def advance_slots(rpc: SolanaRpc, slot_interval_s: float, slots_per_second
         rpc.chain.advance(1, seconds)
 
 
+class _Server(uvicorn.Server):
+    # three servers share one loop: uvicorn's own SIGINT capture, nested three times and
+    # undone out of order, would leave a stopped server's handler installed in the process
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _stop_on_signals() -> asyncio.Event:
+    # SIGINT and SIGTERM end the serving loop; the loop restores the handlers when it closes
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 async def serve(
     rpc: SolanaRpc,
     ports: ServerPorts,
@@ -322,9 +341,11 @@ async def serve(
     engine = BlockEngine(rpc)
     engine.fund_tip_accounts()
     subscriptions = Subscriptions(rpc)
+    if stop is None:
+        stop = _stop_on_signals()
     servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                      lifespan="off", ws="websockets-sansio"))
+        _Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                               lifespan="off", ws="websockets-sansio"))
         for app, port in ((rpc_app(rpc), ports.rpc), (ws_app(subscriptions), ports.ws),
                           (jito_app(engine, jito_requests_per_s), ports.jito))
     ]  # fmt: skip
@@ -338,7 +359,7 @@ async def serve(
         await _until_started(servers)
         if started is not None:
             started.set()
-        waiter = asyncio.create_task((stop or asyncio.Event()).wait())
+        waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
     finally:
