@@ -13,10 +13,11 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from solders.message import MessageV0
 from solders.transaction import VersionedTransaction
 
+from bmvbot.core.types import PlaceOrderType
 from bmvbot.localnet.chain import LocalChain
 from bmvbot.localnet.seed import SeedParams, seed_market
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs
 
 
 def test_bench_localnet_simulate_sixteen_order_rebalance(benchmark: BenchmarkFixture) -> None:

@@ -13,10 +13,10 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, Side
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook import pda
-from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs
 from bmvbot.openbook.bookside import (
     LeafNode,
     decode_bookside,

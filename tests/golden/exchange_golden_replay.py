@@ -61,9 +61,9 @@ from bmvbot.exchange import (
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
-    PlaceOrderType,
     PlaceTakeOrderArgs,
     SelfTradeBehavior,
+    order_type_from_wire,
 )
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.market import Market
@@ -298,7 +298,7 @@ class GoldenReplay:
             max_base_lots=int(args["max_base_lots"]),
             max_quote_lots_including_fees=int(args["max_quote_lots_including_fees"]),
             client_order_id=int(args["client_order_id"]),
-            order_type=PlaceOrderType.from_wire(args["order_type"]),
+            order_type=order_type_from_wire(args["order_type"]),
             expiry_timestamp=int(args["expiry_timestamp"]),
             self_trade_behavior=SelfTradeBehavior(args["self_trade_behavior"]),
             limit=args["limit"],
@@ -319,7 +319,7 @@ class GoldenReplay:
 
     def _batch(self, args: Json, acc: list[str], *, should_cancel: bool) -> object:
         batch = PlaceOrdersArgs(
-            orders_type=PlaceOrderType.from_wire(args["orders_type"]),
+            orders_type=order_type_from_wire(args["orders_type"]),
             bids=tuple(_entry(e) for e in args["bids"]),
             asks=tuple(_entry(e) for e in args["asks"]),
             limit=args["limit"],
@@ -343,7 +343,7 @@ class GoldenReplay:
             price_lots=int(args["price_lots"]),
             max_base_lots=int(args["max_base_lots"]),
             max_quote_lots_including_fees=int(args["max_quote_lots_including_fees"]),
-            order_type=PlaceOrderType.from_wire(args["order_type"]),
+            order_type=order_type_from_wire(args["order_type"]),
             limit=args["limit"],
         )
         self.exchange.place_take_order(acc[0], acc[2], order, acc[9], acc[10], self.now_s, acc[16:])

@@ -18,11 +18,11 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, Side
 from bmvbot.localnet.chain import LocalChain, RpcError, legacy_or_v0
 from bmvbot.localnet.seed import SeededMarket, SeedParams, SeedWallet, seed_market
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import PlaceOrderArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceOrderArgs
 from bmvbot.openbook.bookside import BookSide, FreeNode, decode_bookside
 from bmvbot.openbook.open_orders import decode_open_orders_account
 from bmvbot.openbook.spl import decode_token_account

@@ -11,16 +11,10 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.accounts import decode_account
-from bmvbot.openbook.args import (
-    PlaceMultipleOrdersArgs,
-    PlaceOrderArgs,
-    PlaceOrdersArgs,
-    PlaceOrderType,
-    SelfTradeBehavior,
-)
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrderArgs, PlaceOrdersArgs
 from bmvbot.openbook.bookside import (
     BOOKSIDE_DISCRIMINATOR,
     InnerNode,

@@ -52,6 +52,37 @@ class Side(enum.IntEnum):
         return Side.ASK if self is Side.BID else Side.BID
 
 
+class PlaceOrderType(enum.IntEnum):
+    """OpenBook V2 order types, numbered as the deployed v1.7 program decodes them.
+
+    v1.7 has no FillOrKill: the later builds' 5 fails to deserialize there.
+    """
+
+    LIMIT = 0
+    IMMEDIATE_OR_CANCEL = 1
+    POST_ONLY = 2
+    MARKET = 3
+    POST_ONLY_SLIDE = 4
+
+    @property
+    def is_post_only(self) -> bool:
+        """Return True for PostOnly and PostOnlySlide (they never take)."""
+        return self is PlaceOrderType.POST_ONLY or self is PlaceOrderType.POST_ONLY_SLIDE
+
+    @property
+    def can_rest(self) -> bool:
+        """Return True when an unfilled remainder may be posted on the book."""
+        return self is not PlaceOrderType.IMMEDIATE_OR_CANCEL and self is not PlaceOrderType.MARKET
+
+
+class SelfTradeBehavior(enum.IntEnum):
+    """What an order does when it meets a resting order of its own OpenOrders account."""
+
+    DECREMENT_TAKE = 0
+    CANCEL_PROVIDE = 1
+    ABORT_TRANSACTION = 2
+
+
 class Rounding(enum.Enum):
     """Direction for quantizing a float to an integer unit."""
 

@@ -22,6 +22,7 @@ Example::
     exchange.consume_events("m", 8, [account])        # the crank: makers learn of fills
 """
 
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior
 from bmvbot.exchange.errors import ErrorKind, ExchangeError, OpenBookErrorCode
 from bmvbot.exchange.events import EventHeap, FillEvent, OutEvent
 from bmvbot.exchange.ledger import TokenLedger
@@ -33,11 +34,10 @@ from bmvbot.exchange.orders import (
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
-    PlaceOrderType,
     PlaceTakeOrderArgs,
     RestingOrder,
-    SelfTradeBehavior,
     order_id_for,
+    order_type_from_wire,
 )
 from bmvbot.exchange.program import ConsumeResult, Exchange
 
@@ -67,4 +67,5 @@ __all__ = [
     "TokenLedger",
     "TotalOrderFillEvent",
     "order_id_for",
+    "order_type_from_wire",
 ]

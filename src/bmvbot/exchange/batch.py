@@ -12,19 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.exchange.accounting import cancel_all
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error
 from bmvbot.exchange.ledger import TokenLedger
 from bmvbot.exchange.market import Market
 from bmvbot.exchange.matching import NewOrder, new_order
 from bmvbot.exchange.open_orders import OpenOrdersAccount
-from bmvbot.exchange.orders import (
-    PlaceMultipleOrdersArgs,
-    PlaceOrderType,
-    SelfTradeBehavior,
-    tif_from_expiry,
-)
+from bmvbot.exchange.orders import PlaceMultipleOrdersArgs, tif_from_expiry
 
 _CANCEL_ALL_LIMIT = 255
 _new_tuple = tuple.__new__

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from bmvbot.core.types import FEES_SCALE, Side
+from bmvbot.core.types import FEES_SCALE, PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.exchange.accounting import apply_out_event, execute_maker, position_log
 from bmvbot.exchange.book import BookSide
 from bmvbot.exchange.errors import OpenBookErrorCode, openbook_error, runtime_error
@@ -29,9 +29,7 @@ from bmvbot.exchange.orders import (
     MARKET_ASK_PRICE_LOTS,
     MARKET_BID_PRICE_LOTS,
     OrderResult,
-    PlaceOrderType,
     RestingOrder,
-    SelfTradeBehavior,
 )
 
 _BID = Side.BID

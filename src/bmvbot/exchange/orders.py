@@ -8,11 +8,10 @@ descending ids bid priority.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.exchange.errors import anchor_error
 from bmvbot.exchange.events import FillEvent
 
@@ -46,47 +45,19 @@ MARKET_ASK_PRICE_LOTS = 1
 """The implicit limit of a Market ask."""
 
 
-class PlaceOrderType(enum.IntEnum):
-    """Order types of the deployed program (v1.7 has no FillOrKill; 5 fails to deserialize)."""
+def order_type_from_wire(value: int) -> PlaceOrderType:
+    """Return the order type encoded as ``value`` in an instruction.
 
-    LIMIT = 0
-    IMMEDIATE_OR_CANCEL = 1
-    POST_ONLY = 2
-    MARKET = 3
-    POST_ONLY_SLIDE = 4
-
-    @classmethod
-    def from_wire(cls, value: int) -> PlaceOrderType:
-        """Return the order type encoded as ``value`` in an instruction.
-
-        Raises:
-            ExchangeError: anchor 102 InstructionDidNotDeserialize for any other value (5, the
-                later builds' FillOrKill, included).
-        """
-        try:
-            return cls(value)
-        except ValueError:
-            raise anchor_error(
-                102, "InstructionDidNotDeserialize", f"order_type must be 0..4, was {value}"
-            ) from None
-
-    @property
-    def is_post_only(self) -> bool:
-        """Return True for PostOnly and PostOnlySlide (they never take)."""
-        return self is PlaceOrderType.POST_ONLY or self is PlaceOrderType.POST_ONLY_SLIDE
-
-    @property
-    def can_rest(self) -> bool:
-        """Return True when an unfilled remainder may be posted on the book."""
-        return self is not PlaceOrderType.IMMEDIATE_OR_CANCEL and self is not PlaceOrderType.MARKET
-
-
-class SelfTradeBehavior(enum.IntEnum):
-    """What happens when an order meets a resting order of the same OpenOrders account."""
-
-    DECREMENT_TAKE = 0
-    CANCEL_PROVIDE = 1
-    ABORT_TRANSACTION = 2
+    Raises:
+        ExchangeError: anchor 102 InstructionDidNotDeserialize for any other value (5, the later
+            builds' FillOrKill, included).
+    """
+    try:
+        return PlaceOrderType(value)
+    except ValueError:
+        raise anchor_error(
+            102, "InstructionDidNotDeserialize", f"order_type must be 0..4, was {value}"
+        ) from None
 
 
 def order_id_for(side: Side, price_lots: int, seq_num: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.exchange.accounting import cancel_all, cancel_resting
 from bmvbot.exchange.batch import prepare_batch, run_batch
 from bmvbot.exchange.errors import (
@@ -32,9 +32,7 @@ from bmvbot.exchange.orders import (
     OrderResult,
     PlaceOrderArgs,
     PlaceOrdersArgs,
-    PlaceOrderType,
     PlaceTakeOrderArgs,
-    SelfTradeBehavior,
     require_wire_range,
     tif_from_expiry,
 )

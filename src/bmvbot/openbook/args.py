@@ -11,29 +11,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bmvbot.core.errors import CodecError
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, SelfTradeBehavior, Side
 from bmvbot.openbook.borsh import BorshReader, BorshWriter
 
 MARKET_NAME_MAX_BYTES = 16
 OPEN_ORDERS_NAME_MAX_BYTES = 32
-
-
-class PlaceOrderType(enum.IntEnum):
-    """Order type, numbered as the v1.7 program decodes it (5 FillOrKill is HEAD-only)."""
-
-    LIMIT = 0
-    IMMEDIATE_OR_CANCEL = 1
-    POST_ONLY = 2
-    MARKET = 3
-    POST_ONLY_SLIDE = 4
-
-
-class SelfTradeBehavior(enum.IntEnum):
-    """What an order does when it would match its own OpenOrders account."""
-
-    DECREMENT_TAKE = 0
-    CANCEL_PROVIDE = 1
-    ABORT_TRANSACTION = 2
 
 
 _E = TypeVar("_E", bound=enum.IntEnum)

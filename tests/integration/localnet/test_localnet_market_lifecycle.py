@@ -8,11 +8,12 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
+from bmvbot.core.types import PlaceOrderType
 from bmvbot.localnet.chain import LocalChain
 from bmvbot.localnet.seed import SeededMarket, SeedParams, seed_market
 from bmvbot.localnet.transaction import TransactionOutcome
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs
 from bmvbot.openbook.market import decode_market
 from bmvbot.openbook.open_orders import decode_open_orders_account
 from bmvbot.openbook.spl import decode_token_account

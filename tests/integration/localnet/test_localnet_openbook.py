@@ -23,19 +23,14 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
 from bmvbot.core.errors import ConfigError
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, Side
 from bmvbot.localnet.chain import LocalChain, RpcError
 from bmvbot.localnet.jito import TIP_ACCOUNTS, BlockEngine
 from bmvbot.localnet.launch import LocalnetOptions, build_chain, describe, write_keypairs
 from bmvbot.localnet.rpc import SolanaRpc
 from bmvbot.localnet.seed import SeededMarket, SeedParams, SeedWallet, seed_market
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import (
-    PlaceMultipleOrdersArgs,
-    PlaceOrderArgs,
-    PlaceOrdersArgs,
-    PlaceOrderType,
-)
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrderArgs, PlaceOrdersArgs
 from bmvbot.openbook.bookside import decode_bookside
 from bmvbot.openbook.ids import ACCOUNT_DISCRIMINATORS, TOKEN_PROGRAM_ID
 from bmvbot.openbook.spl import decode_token_account

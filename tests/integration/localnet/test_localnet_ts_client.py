@@ -24,17 +24,12 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, Side
 from bmvbot.localnet.chain import LocalChain
 from bmvbot.localnet.seed import SeededMarket, SeedParams, seed_market
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook.accounts import account_summary, decode_account
-from bmvbot.openbook.args import (
-    PlaceMultipleOrdersArgs,
-    PlaceOrderArgs,
-    PlaceOrdersArgs,
-    PlaceOrderType,
-)
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrderArgs, PlaceOrdersArgs
 
 VECTORS_DIR = Path(__file__).resolve().parents[2] / "vectors"
 NODE = shutil.which("node")

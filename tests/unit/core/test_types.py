@@ -10,8 +10,10 @@ from bmvbot.core.types import (
     L2Snapshot,
     Level,
     MarketSpec,
+    PlaceOrderType,
     PriceLots,
     Rounding,
+    SelfTradeBehavior,
     Side,
     quantize,
 )
@@ -102,3 +104,25 @@ def test_l2_snapshot_best_prices_and_mid() -> None:
     assert book.mid_price_lots == 100.5
     assert L2Snapshot(bids=book.bids).best_ask is None
     assert L2Snapshot(bids=book.bids).mid_price_lots is None
+
+
+@pytest.mark.parametrize(
+    ("order_type", "is_post_only", "can_rest"),
+    [
+        (PlaceOrderType.LIMIT, False, True),
+        (PlaceOrderType.IMMEDIATE_OR_CANCEL, False, False),
+        (PlaceOrderType.POST_ONLY, True, True),
+        (PlaceOrderType.MARKET, False, False),
+        (PlaceOrderType.POST_ONLY_SLIDE, True, True),
+    ],
+)
+def test_place_order_type_posting_rules(
+    order_type: PlaceOrderType, is_post_only: bool, can_rest: bool
+) -> None:
+    assert order_type.is_post_only is is_post_only
+    assert order_type.can_rest is can_rest
+
+
+def test_order_enums_use_the_programs_wire_numbers() -> None:
+    assert [int(t) for t in PlaceOrderType] == [0, 1, 2, 3, 4]
+    assert [int(b) for b in SelfTradeBehavior] == [0, 1, 2]

@@ -9,9 +9,9 @@ from bmvbot.exchange import (
     ExchangeError,
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
-    PlaceOrderType,
     PlaceTakeOrderArgs,
     order_id_for,
+    order_type_from_wire,
 )
 from bmvbot.exchange.errors import ErrorKind, OpenBookErrorCode
 from bmvbot.exchange.fees import (
@@ -44,7 +44,7 @@ def test_rules_time_in_force_from_expiry(expiry: int, now: int, tif: int | None)
 
 def test_rules_fill_or_kill_does_not_deserialize() -> None:
     with pytest.raises(ExchangeError) as caught:
-        PlaceOrderType.from_wire(5)
+        order_type_from_wire(5)
 
     assert (caught.value.kind, caught.value.code) == (ErrorKind.ANCHOR, 102)
 

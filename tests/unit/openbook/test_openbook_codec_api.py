@@ -9,11 +9,11 @@ from solders.instruction import AccountMeta
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
-from bmvbot.core.types import BaseLots, BookLevel, PriceLots, Side
+from bmvbot.core.types import BaseLots, BookLevel, PlaceOrderType, PriceLots, Side
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook import pda
 from bmvbot.openbook.accounts import account_summary, decode_account
-from bmvbot.openbook.args import PlaceOrderArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceOrderArgs
 from bmvbot.openbook.bookside import (
     FIXED_TREE,
     ORACLE_PEGGED_TREE,

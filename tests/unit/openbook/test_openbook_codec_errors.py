@@ -11,7 +11,7 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from bmvbot.core.errors import CodecError, InvariantError
-from bmvbot.core.types import Side
+from bmvbot.core.types import PlaceOrderType, Side
 from bmvbot.openbook import instructions as ix
 from bmvbot.openbook import pda
 from bmvbot.openbook.accounts import decode_account
@@ -21,7 +21,6 @@ from bmvbot.openbook.args import (
     PlaceMultipleOrdersArgs,
     PlaceOrderArgs,
     PlaceOrdersArgs,
-    PlaceOrderType,
 )
 from bmvbot.openbook.bookside import (
     BOOKSIDE_DISCRIMINATOR,

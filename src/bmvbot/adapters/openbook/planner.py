@@ -64,9 +64,9 @@ from bmvbot.core.errors import (
     RetryableVenueError,
 )
 from bmvbot.core.swarm import ReplacementPlan, bid_quote_lots_needed
-from bmvbot.core.types import FEES_SCALE, Level, WalletId
+from bmvbot.core.types import FEES_SCALE, Level, PlaceOrderType, WalletId
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceMultipleOrdersArgs, PlaceOrdersArgs
 
 __all__ = [
     "MAX_ACCOUNT_LOCKS",

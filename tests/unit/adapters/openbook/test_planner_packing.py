@@ -31,8 +31,9 @@ from bmvbot.adapters.openbook.planner import (
 )
 from bmvbot.adapters.openbook.synthetic import packing_table, packing_table_markdown
 from bmvbot.core.swarm import StepKind
+from bmvbot.core.types import PlaceOrderType
 from bmvbot.openbook import instructions as ix
-from bmvbot.openbook.args import PlaceOrdersArgs, PlaceOrderType
+from bmvbot.openbook.args import PlaceOrdersArgs
 
 README = Path(__file__).resolve().parents[4] / "README.md"
 
